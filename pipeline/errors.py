@@ -1,0 +1,27 @@
+"""Failure classes: what can never succeed vs what may succeed on retry."""
+
+from __future__ import annotations
+
+
+class QuotewireError(Exception):
+    """Base class for quotewire's own failures."""
+
+
+class BadArticle(QuotewireError):
+    """Input that can never be enriched (malformed, empty, oversize): goes to the dead-letter topic.
+
+    ``reason`` is a short machine-readable code (``not_json``, ``no_text``, ...); the message is for humans.
+    """
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+class TransientError(QuotewireError):
+    """A failure that may pass on retry (Elasticsearch 429/5xx, timeouts, broker unavailable)."""
+
+
+class DevstackError(QuotewireError):
+    """The local Kafka/Elasticsearch stack could not be started, checked or stopped."""

