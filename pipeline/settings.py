@@ -60,7 +60,13 @@ class Settings(BaseSettings):
     api_port: int = Field(default=8000, ge=0, le=65535)
 
     # --- Devstack ----------------------------------------------------------------------------
+    # Logs, data and pid files of the local stack: one folder, named by `quotewire devstack status`.
     devstack_home: Path = PROJECT_ROOT / ".devstack"
+    # Maven repository and compiled launchers: outside the clone so CI runs on one machine share it.
+    devstack_cache: Path = Path.home() / ".cache" / "quotewire"
+    # JDKs: None = pick automatically (Kafka: Java 17+; Elasticsearch 9: the newest JDK >= 21).
+    devstack_kafka_java_home: Path | None = None
+    devstack_es_java_home: Path | None = None
 
     @field_validator("kafka_bootstrap", "es_url")
     @classmethod
