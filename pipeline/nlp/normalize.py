@@ -1,0 +1,240 @@
+"""Wire-copy normalisation that keeps every character offset.
+
+``normalize_wire(text)`` returns a string of exactly ``len(text)`` characters, so an offset into the
+clean text is an offset into the original: spaCy parses the clean text and every span it finds is
+reported against the article as received. What changes:
+
+* ``date YYYY-MM-DD`` headers, datelines (``MOSCOW, Aug 17 (Reuters) -``, ``WASHINGTON (AP) —``,
+  ``MOSCOW, August 17. /TASS/.``), and trailing desk/slug tags (``RHM/PR``, ``Reuter``, ``REUTER``,
+  ``(Reporting by ...; Editing by ...)``) become spaces.
+* Editorial brackets: ``[…]``, ``[...]``, ``[sic]``, ``[laughter]`` become spaces; brackets holding words
+  that are part of the sentence (``[Viktor] Bout``, ``[US] Administration``, ``[back to]``) lose the
+  brackets and keep the words. Two spaces inside a name make spaCy produce a whitespace token that
+  breaks the entity ("Konstantin  Yaroshenko" is tagged ORG), so the words are shifted by one
+  character towards the neighbouring non-space text and the two freed characters fall on the side that
+  already has a space ("home [Viktor] Bout" -> "home   Viktor Bout"). The price: offsets *inside* a
+  bracketed insertion are off by one character; every offset outside brackets is exact.
+* Curly quotes, primes and guillemets become ``"`` or ``'``; non-breaking and other exotic spaces
+  become ``' '`` (each is one character, so the length holds).
+
+``parse_wire_header(text)`` reads the same header parts as data (date, dateline place, agency, desk).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+# One character in, one character out: the only replacements allowed by the length contract.
+_CHAR_MAP = str.maketrans(
+    {
+        "\u201c": '"',  # “
+        "\u201d": '"',  # ”
+        "\u201e": '"',  # „
+        "\u201f": '"',  # ‟
+        "\u00ab": '"',  # «
+        "\u00bb": '"',  # »
+        "\u2033": '"',  # ″ double prime
+        "\u2018": "'",  # left single quotation mark
+        "\u2019": "'",  # right single quotation mark
+        "\u201a": "'",  # single low-9 quotation mark
+        "\u201b": "'",  # single high-reversed-9
+        "\u2039": "'",  # single left guillemet
+        "\u203a": "'",  # single right guillemet
+        "\u2032": "'",  # prime
+        "\u00b4": "'",  # acute accent, used as an apostrophe in some feeds
+        "\u00a0": " ",  # no-break space
+        "\u2007": " ",  # figure space
+        "\u202f": " ",  # narrow no-break space
+        "\u2000": " ",
+        "\u2001": " ",
+        "\u2002": " ",
+        "\u2003": " ",
+        "\u2004": " ",
+        "\u2005": " ",
+        "\u2006": " ",
+        "\u2008": " ",
+        "\u2009": " ",
+        "\u200a": " ",
+        "\u3000": " ",
+        "\ufeff": " ",  # byte-order mark left at the start of a feed item
+    }
+)
+
+_MONTH = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
+    r"Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
+)
+_AGENCY = r"Reuters|Reuter|AP|AFP|UPI|TASS|RIA Novosti|Interfax|Xinhua|dpa|DPA|ANSA|EFE|PTI|CP|Bloomberg"
+
+# `date 2023-08-17` at the very top of the seed's plain-text format (leading spaces tolerated).
+_DATE_HEADER = re.compile(r"\A\s*date\s+(?P<date>\d{4}-\d{2}-\d{2})\b[ \t]*")
+
+# A dateline opens the story (possibly after the date header): an upper-case place, an optional
+# ", Region" and/or ", Mon DD", then an agency in parentheses or /TASS/ slashes, then a dash. Without
+# an agency a date is required, so an all-caps first word of a sentence is never taken for a place.
+_DATELINE = re.compile(
+    r"(?P<place>[A-Z][A-Z.'\-]+(?: [A-Z][A-Z.'\-]+){0,3})"
+    r"(?:, (?!" + _MONTH + r"\b)(?P<region>[A-Z][a-z]+\.?(?: [A-Z][a-z]+\.?)?))?"
+    r"(?:,? (?P<date>" + _MONTH + r"\.? \d{1,2})\.?)?"
+    r"\s*(?:\((?P<agency>" + _AGENCY + r")\)\s*(?P<dash>[-\u2013\u2014]{1,2})"
+    r"|/(?P<agency2>" + _AGENCY + r")/\.?"
+    r"|(?P<dash2>[-\u2013\u2014]{1,2}))[ \t]*"
+)
+
+# Trailing desk/slug tags: "RHM/PR", "ak/jm", a lone "Reuter"/"REUTER", "(Reporting by ...)".
+_DESK_TAG = re.compile(r"(?:\A|\s)(?P<tag>[A-Za-z]{2,5}(?:/[A-Za-z]{2,5}){1,3})\s*\Z")
+_WIRE_SIGNOFF = re.compile(r"(?:\A|\s)(?P<tag>Reuters?|REUTERS?|AP|AFP|UPI|TASS)\s*\Z")
+_CREDITS = re.compile(
+    r"\((?:Reporting|Writing|Additional reporting|Editing|Compiled)\b[^()]{0,300}\)\s*\Z"
+)
+
+# Editorial brackets: at most 60 characters, on one line, no nested brackets.
+_BRACKET = re.compile(r"\[(?P<inner>[^\[\]\n]{0,60})\]")
+# Bracket contents that are not part of the sentence: ellipses and editorial notes.
+_DROP_INNER = re.compile(
+    r"\A\s*(?:\.{2,}|\u2026|sic|laughs?|laughter|applause|inaudible|crosstalk|unintelligible|"
+    r"sic\.?|\?|!)\s*\Z",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class WireHeader:
+    """The wire furniture found around a story; every field is None when absent.
+
+    ``published`` comes from a ``date YYYY-MM-DD`` header; ``place``/``agency`` from a dateline;
+    ``desk`` is the trailing desk or slug tag (``RHM/PR``, ``REUTER``).
+    """
+
+    published: date | None = None
+    place: str | None = None
+    agency: str | None = None
+    desk: str | None = None
+
+
+def _blank(chars: list[str], start: int, end: int) -> None:
+    """Turn chars[start:end] into spaces, keeping line breaks (paragraph boundaries matter)."""
+    for i in range(start, end):
+        if chars[i] not in "\n\r":
+            chars[i] = " "
+
+
+def _header_end(text: str) -> tuple[int, re.Match[str] | None]:
+    match = _DATE_HEADER.match(text)
+    return (match.end() if match else 0), match
+
+
+def _dateline(text: str, pos: int) -> re.Match[str] | None:
+    """The dateline at ``pos`` (after leading whitespace), only if it carries an agency or a date."""
+    while pos < len(text) and text[pos].isspace():
+        pos += 1
+    match = _DATELINE.match(text, pos)
+    if match is None:
+        return None
+    # "WASHINGTON (AP) —", "MOSCOW, August 17. /TASS/." or, without an agency, "MOSCOW, Aug 17 -".
+    if match.group("agency") or match.group("agency2"):
+        return match
+    if match.group("date") and match.group("dash2"):
+        return match
+    return None
+
+
+def _trailer_spans(text: str) -> list[tuple[int, int, str]]:
+    """Spans of trailing desk tags / sign-offs / credits, innermost last; (start, end, tag)."""
+    spans: list[tuple[int, int, str]] = []
+    end = len(text)
+    for _ in range(4):  # a story ends with at most a few of these stacked up
+        head = text[:end]
+        match = _CREDITS.search(head) or _DESK_TAG.search(head) or _WIRE_SIGNOFF.search(head)
+        if match is None:
+            break
+        start = match.start("tag") if "tag" in match.groupdict() else match.start()
+        # Only a tag on its own line (or glued after a final sentence) is furniture; "US/Canada"
+        # inside a sentence is not: require a line break or sentence end before it.
+        before = head[:start].rstrip(" \t")
+        if before and before[-1] not in "\n.!?\"')" and not head[:start].endswith("\n"):
+            break
+        spans.append((start, match.end(), match.group("tag") if "tag" in match.groupdict() else ""))
+        end = start
+    return spans
+
+
+def _place_bracket(chars: list[str], text: str, start: int, end: int, inner: str) -> None:
+    """Remove the brackets at text[start:end] keeping ``inner``'s words, gap on the spaced side."""
+    words = inner.strip()
+    if not words or _DROP_INNER.match(inner):
+        _blank(chars, start, end)
+        return
+    width = end - start
+    before = text[start - 1] if start > 0 else " "
+    after = text[end] if end < len(text) else " "
+    if before.isspace():
+        # "home [Viktor] Bout" -> "home   Viktor Bout": the gap joins the space before.
+        slot = words.rjust(width)
+    elif after.isspace() or after in ".,;:!?\"')":
+        # '"[We] fight' -> '"We   fight': the gap joins the space after.
+        slot = words.ljust(width)
+    else:
+        # Brackets inside a word ("govern[ment]s"): letters on both sides; keep positions.
+        slot = " " + inner + " "
+    chars[start:end] = list(slot)
+
+
+def normalize_wire(text: str) -> str:
+    """Clean wire copy for parsing; the result has exactly ``len(text)`` characters.
+
+    See the module docstring for what is cleaned. Idempotent: normalising clean text changes nothing.
+    """
+    clean = text.translate(_CHAR_MAP)
+    chars: list[str] | None = None
+
+    def edit() -> list[str]:
+        nonlocal chars
+        if chars is None:
+            chars = list(clean)
+        return chars
+
+    header_end, header = _header_end(clean)
+    if header is not None:
+        _blank(edit(), 0, header_end)
+    dateline = _dateline(clean, header_end)
+    if dateline is not None:
+        _blank(edit(), dateline.start(), dateline.end())
+    for start, end, _tag in _trailer_spans(clean):
+        _blank(edit(), start, end)
+    if "[" in clean:
+        for match in _BRACKET.finditer(clean):
+            _place_bracket(edit(), clean, match.start(), match.end(), match.group("inner"))
+    if chars is None:
+        return clean
+    out = "".join(chars)
+    assert len(out) == len(text)  # the hard contract; cheap to check
+    return out
+
+
+def parse_wire_header(text: str) -> WireHeader:
+    """Read the date header, dateline and trailing desk tag of a wire story (None where absent)."""
+    clean = text.translate(_CHAR_MAP)
+    header_end, header = _header_end(clean)
+    published: date | None = None
+    if header is not None:
+        try:
+            published = date.fromisoformat(header.group("date"))
+        except ValueError:  # "date 2023-13-45": a broken header is no header
+            published = None
+    place: str | None = None
+    agency: str | None = None
+    dateline = _dateline(clean, header_end)
+    if dateline is not None:
+        place = dateline.group("place").title()
+        if dateline.group("region"):
+            place = f"{place}, {dateline.group('region')}"
+        agency = dateline.group("agency") or dateline.group("agency2")
+    desk: str | None = None
+    for _start, _end, tag in _trailer_spans(clean):
+        if tag:
+            desk = tag
+            break
+    return WireHeader(published=published, place=place, agency=agency, desk=desk)
