@@ -1,0 +1,176 @@
+"""Article -> EnrichedArticle: pure orchestration, no I/O.
+
+normalize (offsets kept) -> spaCy -> entities -> quotes -> speakers (person index + roles) -> countries.
+
+``Enricher.load(settings)`` loads the model and lexicons once; ``enrich`` / ``enrich_many`` are pure
+over the loaded state. ``enrich_batch`` is the process-pool entry point: JSON in, JSON out, model loaded
+once per worker process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from pipeline.models import Article, EnrichedArticle, Entity, Quote, Speaker
+from pipeline.nlp.normalize import normalize_wire
+from pipeline.nlp.quotes import CueLexicon, extract_quotes, find_quotations, load_cue_lexicon
+from pipeline.nlp.speakers import PersonMention, ResolvedSpeaker, resolve_speakers
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc
+
+    from pipeline.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class Enricher:
+    """The loaded model and lexicons; cheap to share within a process, loaded once per process."""
+
+    nlp: Language
+    cues: CueLexicon
+    max_text_chars: int = 200_000
+
+    @classmethod
+    def load(cls, settings: Settings) -> Enricher:
+        from pipeline.nlp.loader import load_nlp
+
+        return cls(load_nlp(settings.spacy_model), load_cue_lexicon(), settings.max_text_chars)
+
+    def enrich(self, article: Article) -> EnrichedArticle:
+        return self.enrich_many([article])[0]
+
+    def enrich_many(self, articles: Sequence[Article], batch_size: int = 32) -> list[EnrichedArticle]:
+        """Parse a batch with ``nlp.pipe`` (article kept as context) and enrich each parsed Doc."""
+        pairs = ((normalize_wire(a.text), a) for a in articles)
+        return [
+            enrich_doc(doc, article, self.cues)
+            for doc, article in self.nlp.pipe(pairs, as_tuples=True, batch_size=batch_size)
+        ]
+
+
+def enrich_doc(doc: Doc, article: Article, cues: CueLexicon) -> EnrichedArticle:
+    """Everything after parsing: entities, quotes, speakers, countries. ``doc`` is the normalised text."""
+    people = _people(doc)
+    entities = _entities(doc, people)
+    matches = extract_quotes(doc, cues)
+    quoted = _quoted_token_ranges(doc)
+    speakers = resolve_speakers(doc, matches, people, cues, quoted)
+    quotes = [
+        Quote(
+            text=article.text[m.start : m.end],
+            start=m.start,
+            end=m.end,
+            kind=m.kind,
+            cue=m.cue,
+            speaker=_speaker(s),
+            countries=[],
+        )
+        for m, s in zip(matches, speakers, strict=True)
+    ]
+    return EnrichedArticle(
+        id=article.id,
+        text=article.text,
+        headline=article.headline,
+        published=article.published,
+        version=article.version,
+        source=article.source,
+        url=article.url,
+        entities=entities,
+        quotes=quotes,
+        countries=[],
+    )
+
+
+def _speaker(s: ResolvedSpeaker) -> Speaker:
+    return Speaker(name=s.name, mention=s.mention, type=s.type)
+
+
+def _quoted_token_ranges(doc: Doc) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for q in find_quotations(doc.text):
+        span = doc.char_span(q.start, q.end, alignment_mode="expand")
+        if span is not None:
+            out.append((span.start, span.end))
+    return out
+
+
+def _people(doc: Doc) -> list[PersonMention]:
+    """Fallback person index: each PERSON mention -> the longest PERSON name sharing its last word."""
+    spans = [e for e in doc.ents if e.label_ == "PERSON"]
+    longest: dict[str, str] = {}
+    for e in spans:
+        name = e.text.strip()
+        if name.endswith(("'s", "\u2019s")):
+            name = name[:-2]
+        parts = name.split()
+        if not parts:
+            continue
+        key = parts[-1].lower()
+        if len(name) > len(longest.get(key, "")):
+            longest[key] = name
+    out: list[PersonMention] = []
+    for e in spans:
+        parts = e.text.replace("'s", "").split()
+        if parts:
+            out.append(PersonMention(e.start, e.end, longest.get(parts[-1].lower(), e.text)))
+    return out
+
+
+def _entities(doc: Doc, people: Sequence[PersonMention]) -> list[Entity]:
+    canon = {(p.start, p.end): p.canonical for p in people}
+    return [
+        Entity(
+            text=e.text,
+            label=e.label_,
+            start=e.start_char,
+            end=e.end_char,
+            canonical=canon.get((e.start, e.end), e.text),
+        )
+        for e in doc.ents
+    ]
+
+
+# --------------------------------------------------------------------------------------------
+# Process-pool entry point
+# --------------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=2)
+def _process_enricher(model: str, max_text_chars: int) -> Enricher:
+    """One Enricher per worker process (the model loads on the first batch)."""
+    from pipeline.nlp.loader import load_nlp
+
+    return Enricher(load_nlp(model), load_cue_lexicon(), max_text_chars)
+
+
+def enrich_batch(articles_json: Iterable[str], model: str, batch_size: int = 32) -> list[dict[str, Any]]:
+    """Enrich JSON-encoded articles in a worker process; returns JSON-ready dicts (picklable).
+
+    Each result is ``{"ok": EnrichedArticle-as-dict}`` or ``{"error": {"reason", "detail"}}`` so one bad
+    article never fails the batch.
+    """
+    from pydantic import ValidationError
+
+    enricher = _process_enricher(model, 200_000)
+    results: list[dict[str, Any] | None] = []
+    good: list[Article] = []
+    slots: list[int] = []
+    for raw in articles_json:
+        try:
+            article = Article.model_validate_json(raw)
+        except ValidationError as exc:
+            results.append({"error": {"reason": "invalid_article", "detail": str(exc.errors()[:1])}})
+            continue
+        if not article.text.strip():
+            results.append({"error": {"reason": "no_text", "detail": "empty text"}})
+            continue
+        slots.append(len(results))
+        results.append(None)
+        good.append(article)
+    for slot, enriched in zip(slots, enricher.enrich_many(good, batch_size), strict=True):
+        results[slot] = {"ok": enriched.model_dump(mode="json")}
+    return [r for r in results if r is not None]

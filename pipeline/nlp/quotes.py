@@ -1,0 +1,521 @@
+"""Attributed quotes from a parsed ``Doc``: direct, mixed and indirect, each with cue and speaker mention.
+
+One pass over the text for quotation marks (paragraph-aware), one pass over the tokens for cue words,
+then a few look-ups per quotation: no extra spaCy runs, nothing quadratic in the article length.
+
+- **direct**: a quotation (``"...," X said`` / ``X said: "..."``), including quotations that run over
+  several paragraphs (news style reopens each paragraph and closes only the last), and *floating*
+  quotations (a quoted sentence with no cue of its own: it continues the previous speaker).
+- **mixed**: reported speech whose content contains quoted fragments (``X said the plan "will fail"``).
+- **indirect**: ``X said/noted/told reporters (that) ...``, ``..., X said``, ``according to X, ...``.
+
+Degrade per item: an unclosed quotation mark drops that quotation, never the article.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import yaml
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Span, Token
+
+QuoteKind = Literal["direct", "mixed", "indirect"]
+
+CONFIG_DIR = Path(__file__).resolve().parents[2] / "config"
+
+# Quotation marks: explicit openers/closers, and marks whose role is decided by alternation.
+_OPENERS = {"\u201c": 1, "\u00ab": 1, "\u201e": 1}
+_CLOSERS = {"\u201d": 1, "\u00bb": 1}
+_TOGGLES = {'"': 1, "''": 2, "``": 2}
+
+# A quotation shorter than this (in words) is a scare quote or a title unless a cue governs it.
+MIN_ATTRIBUTED_WORDS = 2
+# A floating quotation (no cue) must look like speech: a few words, or a whole sentence.
+MIN_FLOATING_WORDS = 4
+# How far (in tokens) a cue may sit from its quotation: `"...," the prime minister's spokesman said`.
+MAX_CUE_DISTANCE = 12
+
+_SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
+_INHERIT_DEPS = frozenset({"advcl", "xcomp", "conj", "pcomp", "acl"})
+_CONTENT_DEPS = frozenset({"ccomp"})
+_CLAUSE_END = frozenset({".", "!", "?", ";"})
+_RELATIVE = frozenset({"who", "that", "which", "whom"})
+
+
+@dataclass(frozen=True, slots=True)
+class CueLexicon:
+    """The cue words and description lexicons of ``config/cues.yaml``."""
+
+    verbs: frozenset[str]
+    speech_only: frozenset[str]
+    inherit_subject: frozenset[str]
+    according_to: tuple[tuple[str, ...], ...]
+    pronouns: dict[str, frozenset[str]]
+    honorifics: dict[str, frozenset[str]]
+    org_nouns: frozenset[str]
+    role_classes: dict[str, tuple[str, ...]]
+
+    @classmethod
+    def from_mapping(cls, data: dict[str, Any]) -> CueLexicon:
+        def words(key: str) -> frozenset[str]:
+            return frozenset(str(w).lower() for w in data.get(key, []) or [])
+
+        def groups(key: str) -> dict[str, frozenset[str]]:
+            return {k: frozenset(str(w).lower() for w in v) for k, v in (data.get(key) or {}).items()}
+
+        return cls(
+            verbs=words("verbs"),
+            speech_only=words("speech_only"),
+            inherit_subject=words("inherit_subject"),
+            according_to=tuple(tuple(str(w).lower() for w in seq) for seq in data.get("according_to", [])),
+            pronouns=groups("pronouns"),
+            honorifics=groups("honorifics"),
+            org_nouns=words("org_nouns"),
+            role_classes={
+                k: tuple(str(w).lower() for w in v) for k, v in (data.get("role_classes") or {}).items()
+            },
+        )
+
+
+@lru_cache(maxsize=4)
+def load_cue_lexicon(path: Path | None = None) -> CueLexicon:
+    """Read ``config/cues.yaml`` (or ``path``) once per process."""
+    source = path or CONFIG_DIR / "cues.yaml"
+    with source.open(encoding="utf-8") as fh:
+        return CueLexicon.from_mapping(yaml.safe_load(fh) or {})
+
+
+@dataclass(frozen=True, slots=True)
+class Quotation:
+    """A span between paired quotation marks (marks included), in characters."""
+
+    start: int
+    end: int
+    paragraph: int  # index of the paragraph where it opens
+    multi_paragraph: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteMatch:
+    """One attributed statement found in a Doc; the speaker is a mention, resolved later."""
+
+    start: int
+    end: int
+    kind: QuoteKind
+    cue: str | None
+    cue_token: int | None  # token index of the cue word
+    speaker_token: int | None  # token index of the speaker mention's head (None: floating / unknown)
+    paragraph: int
+    floating: bool = False
+    rule: str = ""
+
+    def text(self, doc_text: str) -> str:
+        return doc_text[self.start : self.end]
+
+
+# --------------------------------------------------------------------------------------------
+# Quotation marks
+# --------------------------------------------------------------------------------------------
+
+
+def _paragraphs(text: str) -> list[tuple[int, int]]:
+    """Character ranges of the non-blank lines: wire copy puts one paragraph per line."""
+    out: list[tuple[int, int]] = []
+    pos = 0
+    for line in text.split("\n"):
+        end = pos + len(line)
+        if line.strip():
+            out.append((pos, end))
+        pos = end + 1
+    return out
+
+
+def _marks(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
+    """(position, length, role) of the quotation marks in text[start:end]; role is open/close/toggle."""
+    out: list[tuple[int, int, str]] = []
+    i = start
+    while i < end:
+        ch = text[i]
+        pair = text[i : i + 2]
+        if pair in _TOGGLES and len(pair) == 2:
+            out.append((i, 2, "open" if pair == "``" else "toggle"))
+            i += 2
+            continue
+        if ch in _OPENERS:
+            out.append((i, 1, "open"))
+        elif ch in _CLOSERS:
+            out.append((i, 1, "close"))
+        elif ch in _TOGGLES:
+            out.append((i, 1, "toggle"))
+        i += 1
+    return out
+
+
+def find_quotations(text: str) -> list[Quotation]:
+    """Pair quotation marks paragraph by paragraph.
+
+    A paragraph that ends inside a quotation continues it when the next paragraph reopens with a
+    quotation mark (news style); otherwise the unclosed quotation is dropped, alone.
+    """
+    paragraphs = _paragraphs(text)
+    found: list[Quotation] = []
+    carried: tuple[int, int] | None = None  # (start, paragraph) of a quotation still open
+    for p_index, (p_start, p_end) in enumerate(paragraphs):
+        marks = _marks(text, p_start, p_end)
+        open_at: int | None = None
+        open_para = p_index
+        multi = False
+        first_non_space = p_start + (len(text[p_start:p_end]) - len(text[p_start:p_end].lstrip()))
+        if carried is not None:
+            if marks and marks[0][0] == first_non_space and marks[0][2] in ("open", "toggle"):
+                open_at, open_para = carried
+                multi = True
+                marks = marks[1:]
+            carried = None
+        for pos, length, role in marks:
+            if open_at is None:
+                if role in ("open", "toggle"):
+                    open_at, open_para, multi = pos, p_index, False
+                # a stray closer: ignore it
+            elif role in ("close", "toggle"):
+                found.append(Quotation(open_at, pos + length, open_para, multi))
+                open_at = None
+            else:  # a second opener while open: the earlier quotation was never closed; drop it
+                open_at, open_para, multi = pos, p_index, False
+        if open_at is not None:
+            carried = (open_at, open_para)
+    return found
+
+
+# --------------------------------------------------------------------------------------------
+# Cues
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Attribution:
+    cue: int  # token index
+    speaker: int | None
+    content: tuple[int, int] | None  # token range [start, end)
+    rule: str
+
+
+def _subject(tok: Token, lex: CueLexicon, depth: int = 0) -> int | None:
+    """The speaker of a cue verb: its subject, or its governor's for `..., adding that`."""
+    for child in tok.children:
+        if child.dep_ in _SUBJECT_DEPS and child.lower_ != "there":
+            if child.lower_ in _RELATIVE and tok.dep_ == "relcl":
+                return int(tok.head.i)
+            return int(child.i)
+    if depth < 2 and tok.dep_ in _INHERIT_DEPS and tok.head.i != tok.i:
+        head = tok.head
+        if head.pos_ in ("VERB", "AUX"):
+            return _subject(head, lex, depth + 1)
+    if tok.dep_ == "relcl" and tok.head.pos_ in ("NOUN", "PROPN"):
+        return int(tok.head.i)
+    return None
+
+
+def _edges(tok: Token) -> tuple[int, int]:
+    return int(tok.left_edge.i), int(tok.right_edge.i) + 1
+
+
+def _trim(doc: Doc, start: int, end: int) -> tuple[int, int]:
+    """Drop punctuation and conjunctions at the ends of a content range."""
+    while start < end and (doc[start].is_punct or doc[start].is_space) and not doc[start].is_quote:
+        start += 1
+    while end > start and (doc[end - 1].is_punct or doc[end - 1].is_space) and not doc[end - 1].is_quote:
+        end -= 1
+    return start, end
+
+
+def _attribution_range(doc: Doc, cue: Token, speaker: int | None) -> tuple[int, int]:
+    """Token range of the attribution itself: speaker phrase, cue verb and its small dependents."""
+    lo = hi = cue.i
+    if speaker is not None and doc[speaker].head.i == cue.i:
+        s_lo, s_hi = _edges(doc[speaker])
+        lo, hi = min(lo, s_lo), max(hi, s_hi - 1)
+    for child in cue.children:
+        if child.dep_ in ("aux", "auxpass", "neg", "prt", "dative", "npadvmod", "advmod", "dobj", "prep"):
+            c_lo, c_hi = _edges(child)
+            if c_hi - 1 < cue.i and c_lo >= lo - 3:
+                lo = min(lo, c_lo)
+            elif c_lo > cue.i and c_lo <= hi + 1:
+                hi = max(hi, c_hi - 1)
+    return lo, hi + 1
+
+
+def _cue_attribution(doc: Doc, tok: Token, lex: CueLexicon) -> _Attribution | None:
+    speaker = _subject(tok, lex)
+    sent = tok.sent
+    comp = next((c for c in tok.children if c.dep_ in _CONTENT_DEPS), None)
+    if comp is not None:
+        c_lo, c_hi = _edges(comp)
+        if c_lo > tok.i:  # `X said (that) ...`: include the complementiser if it precedes
+            return _Attribution(tok.i, speaker, _trim(doc, c_lo, c_hi), "ccomp-right")
+        a_lo, a_hi = _attribution_range(doc, tok, speaker)
+        if c_hi <= a_lo:  # `..., X said`
+            return _Attribution(tok.i, speaker, _trim(doc, sent.start, a_lo), "ccomp-left")
+        return _Attribution(tok.i, speaker, _trim(doc, sent.start, sent.end), "ccomp-around")
+    a_lo, a_hi = _attribution_range(doc, tok, speaker)
+    before = a_lo - sent.start
+    after = sent.end - a_hi
+    if tok.dep_ == "parataxis" or (before > 2 and after > 2 and doc[a_lo - 1].text == ","):
+        # `A, X said, B`: the statement is the whole sentence around the attribution
+        return _Attribution(tok.i, speaker, _trim(doc, sent.start, sent.end), "parenthetical")
+    if before > 2 and after <= 2 and doc[a_lo - 1].text in (",", '"', "\u201d", "''"):
+        return _Attribution(tok.i, speaker, _trim(doc, sent.start, a_lo), "tail")
+    if after > 2 and a_hi < len(doc) and doc[a_hi].text in (":", ","):
+        return _Attribution(tok.i, speaker, _trim(doc, a_hi + 1, sent.end), "colon")
+    return _Attribution(tok.i, speaker, None, "bare")
+
+
+def _according_to(doc: Doc, tok: Token) -> _Attribution | None:
+    """`according to X, ...` / `..., according to X`: X is the source, the rest of the sentence the content."""
+    if tok.i + 1 >= len(doc) or doc[tok.i + 1].lower_ != "to":
+        return None
+    to = doc[tok.i + 1]
+    source = next((c for c in to.children if c.dep_ == "pobj"), None)
+    if source is None:
+        return None
+    sent = tok.sent
+    p_lo = tok.i
+    p_hi = max(int(to.right_edge.i) + 1, int(source.right_edge.i) + 1)
+    if p_lo - sent.start <= 1:
+        content = _trim(doc, p_hi, sent.end)
+    elif sent.end - p_hi <= 2:
+        content = _trim(doc, sent.start, p_lo)
+    else:
+        content = _trim(doc, sent.start, sent.end)
+    return _Attribution(tok.i, int(source.i), content, "according-to")
+
+
+def _find_cues(doc: Doc, lex: CueLexicon) -> dict[int, _Attribution]:
+    found: dict[int, _Attribution] = {}
+    for tok in doc:
+        lemma = tok.lemma_.lower()
+        if lemma == "accord" or tok.lower_ == "according":
+            att = _according_to(doc, tok)
+            if att is not None:
+                found[tok.i] = att
+            continue
+        if lemma in lex.verbs and tok.pos_ in ("VERB", "AUX") and tok.tag_ != "VBN" or (
+            lemma in lex.verbs and tok.tag_ == "VBN" and any(c.dep_ == "aux" for c in tok.children)
+        ):
+            att = _cue_attribution(doc, tok, lex)
+            if att is not None:
+                found[tok.i] = att
+    return found
+
+
+# --------------------------------------------------------------------------------------------
+# Putting it together
+# --------------------------------------------------------------------------------------------
+
+
+class _TokenIndex:
+    """Character offset -> token index by bisection over token starts (built once per Doc)."""
+
+    def __init__(self, doc: Doc) -> None:
+        self.starts = [t.idx for t in doc]
+
+    def at_or_after(self, char: int) -> int:
+        return bisect.bisect_left(self.starts, char)
+
+    def before(self, char: int) -> int:
+        """Index one past the last token starting before ``char``."""
+        return bisect.bisect_left(self.starts, char)
+
+
+def _words(doc: Doc, lo: int, hi: int) -> int:
+    return sum(1 for t in doc[lo:hi] if not t.is_punct and not t.is_space)
+
+
+def extract_quotes(doc: Doc, lex: CueLexicon | None = None) -> list[QuoteMatch]:
+    """All attributed statements in ``doc``, in text order, with speaker mentions (not yet resolved)."""
+    lex = lex or load_cue_lexicon()
+    text = doc.text
+    index = _TokenIndex(doc)
+    paragraphs = _paragraphs(text)
+    p_starts = [p[0] for p in paragraphs]
+
+    def para_of(char: int) -> int:
+        return max(0, bisect.bisect_right(p_starts, char) - 1)
+
+    quotations = find_quotations(text)
+    q_tokens = [(index.at_or_after(q.start), index.before(q.end)) for q in quotations]
+    inside: set[int] = set()  # tokens inside a (speech-length) quotation: cues there are quoted speech
+    for (lo, hi), q in zip(q_tokens, quotations, strict=True):
+        if _words(doc, lo, hi) >= MIN_FLOATING_WORDS or q.multi_paragraph:
+            inside.update(range(lo, hi))
+
+    cues = {i: a for i, a in _find_cues(doc, lex).items() if i not in inside}
+    cue_positions = sorted(cues)
+    used_cues: set[int] = set()
+    results: list[QuoteMatch] = []
+    taken: list[tuple[int, int]] = []
+
+    # 1. Quotations and the cue next to them.
+    for qi, (q, (lo, hi)) in enumerate(zip(quotations, q_tokens, strict=True)):
+        n_words = _words(doc, lo, hi)
+        if n_words < MIN_ATTRIBUTED_WORDS:
+            continue
+        p_end = paragraphs[para_of(q.end - 1)][1] if paragraphs else len(text)
+        next_q = quotations[qi + 1].start if qi + 1 < len(quotations) else len(text)
+        limit_char = min(p_end, next_q)
+        att = _cue_after(doc, cues, cue_positions, hi, limit_char, index)
+        rule = "after"
+        if att is None:
+            p_start = paragraphs[para_of(q.start)][0] if paragraphs else 0
+            prev_q = quotations[qi - 1].end if qi > 0 else 0
+            att = _cue_before(doc, cues, cue_positions, lo, max(p_start, prev_q), index)
+            rule = "before"
+        if att is None:
+            results.append(
+                QuoteMatch(q.start, q.end, "direct", None, None, None, q.paragraph, True, "floating")
+            )
+            continue
+        used_cues.add(att.cue)
+        kind: QuoteKind = "direct"
+        start = q.start
+        # `X said that "..."`: reported speech wrapped around a quotation is mixed
+        if rule == "before" and lo > 0 and doc[lo - 1].lower_ == "that":
+            kind, start = "mixed", doc[lo - 1].idx
+        results.append(
+            QuoteMatch(start, q.end, kind, doc[att.cue].text, att.cue, att.speaker, q.paragraph, False, rule)
+        )
+        taken.append((start, q.end))
+
+    # 2. Reported speech (indirect, or mixed when it carries quoted fragments).
+    for pos in cue_positions:
+        att = cues[pos]
+        if pos in used_cues or att.content is None or att.speaker is None:
+            continue
+        c_lo, c_hi = att.content
+        if _words(doc, c_lo, c_hi) < 3:
+            continue
+        lemma = doc[pos].lemma_.lower()
+        start, end = doc[c_lo].idx, doc[c_hi - 1].idx + len(doc[c_hi - 1])
+        kind = "indirect"
+        for q in quotations:
+            if q.start < end and q.end > start:
+                kind = "mixed"
+                start, end = min(start, q.start), max(end, q.end)
+        if lemma in lex.speech_only and kind == "indirect":
+            continue
+        if any(s < end and e > start and (min(e, end) - max(s, start)) > 0.5 * (end - start) for s, e in taken):
+            continue  # a quotation already attributed covers it
+        results.append(
+            QuoteMatch(start, end, kind, doc[pos].text, pos, att.speaker, para_of(start), False, att.rule)
+        )
+        taken.append((start, end))
+
+    results = _drop_floating_noise(doc, results, quotations, q_tokens, taken)
+    results.sort(key=lambda m: (m.start, m.end))
+    return results
+
+
+def _cue_after(
+    doc: Doc,
+    cues: dict[int, _Attribution],
+    positions: list[int],
+    q_hi: int,
+    limit_char: int,
+    index: _TokenIndex,
+) -> _Attribution | None:
+    """A cue right after a quotation: `"...," X said` / `"...," said X, the minister.`"""
+    limit = min(index.before(limit_char), q_hi + MAX_CUE_DISTANCE)
+    k = bisect.bisect_left(positions, q_hi)
+    while k < len(positions) and positions[k] < limit:
+        pos = positions[k]
+        # the attribution must not be separated from the quotation by a sentence end
+        if any(t.text in _CLAUSE_END for t in doc[q_hi:pos]):
+            return None
+        return cues[pos]
+    return None
+
+
+def _cue_before(
+    doc: Doc,
+    cues: dict[int, _Attribution],
+    positions: list[int],
+    q_lo: int,
+    floor_char: int,
+    index: _TokenIndex,
+) -> _Attribution | None:
+    """A cue right before a quotation: `X said: "..."` / `X added, "..."` / `X said that "..."`."""
+    if q_lo == 0:
+        return None
+    prev = doc[q_lo - 1]
+    if prev.text not in (":", ",", "that") and not (prev.pos_ in ("VERB", "AUX") and prev.i in cues):
+        return None
+    floor = max(index.at_or_after(floor_char), q_lo - MAX_CUE_DISTANCE)
+    k = bisect.bisect_left(positions, q_lo) - 1
+    while k >= 0 and positions[k] >= floor:
+        pos = positions[k]
+        if any(t.text in _CLAUSE_END for t in doc[pos:q_lo]):
+            return None
+        return cues[pos]
+    return None
+
+
+def _drop_floating_noise(
+    doc: Doc,
+    results: list[QuoteMatch],
+    quotations: list[Quotation],
+    q_tokens: list[tuple[int, int]],
+    taken: list[tuple[int, int]],
+) -> list[QuoteMatch]:
+    """Keep a quotation without a cue only when it reads as speech standing on its own.
+
+    It must be long enough, not sit inside reported speech already found, and start a sentence (or a
+    paragraph) rather than be a phrase inside a narrative sentence (a title, a scare quote).
+    """
+    by_start = {q.start: (lo, hi) for q, (lo, hi) in zip(quotations, q_tokens, strict=True)}
+    kept: list[QuoteMatch] = []
+    for m in results:
+        if not m.floating:
+            kept.append(m)
+            continue
+        lo, hi = by_start[m.start]
+        if _words(doc, lo, hi) < MIN_FLOATING_WORDS:
+            continue
+        if any(s <= m.start and m.end <= e for s, e in taken):
+            continue
+        prev = doc[lo - 1] if lo > 0 else None
+        if prev is not None and not (prev.is_space or prev.text in _CLAUSE_END or prev.is_quote or "\n" in prev.text):
+            continue
+        kept.append(m)
+    return kept
+
+
+def speaker_mention_span(doc: Doc, head: int) -> Span:
+    """The words naming the speaker: the head with its left modifiers (and `for/of/at X` for nouns).
+
+    ``US Secretary of State Antony Blinken, who ...`` -> the name chunk; ``a spokesperson for the
+    ministry`` -> the whole description.
+    """
+    tok = doc[head]
+    if tok.ent_type_ in ("PERSON", "ORG", "GPE", "NORP"):
+        start, end = tok.i, tok.i + 1
+        while start > 0 and doc[start - 1].ent_iob_ != "O" and doc[start].ent_iob_ == "I":
+            start -= 1
+        while end < len(doc) and doc[end].ent_iob_ == "I":
+            end += 1
+        return doc[start:end]
+    start = tok.i
+    for child in tok.lefts:
+        if child.dep_ in ("det", "amod", "compound", "nummod", "poss", "nmod", "quantmod", "advmod"):
+            start = min(start, int(child.left_edge.i))
+    end = tok.i + 1
+    if tok.pos_ == "NOUN":
+        for child in tok.rights:
+            if child.dep_ == "prep" and child.lower_ in ("for", "of", "at", "with", "from") and child.i == end:
+                end = int(child.right_edge.i) + 1
+    return doc[start:end]

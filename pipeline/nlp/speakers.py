@@ -1,0 +1,334 @@
+"""Resolve each quote's speaker mention to a name: full names, surnames, pronouns, descriptions, floating.
+
+Input: the parsed ``Doc``, the ``QuoteMatch`` list from :mod:`pipeline.nlp.quotes`, and the people of the
+article (canonical full name per mention). Output: one :class:`ResolvedSpeaker` per quote.
+
+Rules, in order, for a mention:
+
+1. It contains a person's name -> that person's canonical full name ("Antonov" -> "Anatoly Antonov").
+2. A pronoun (he/she/they/I) -> the previous speaker when compatible, else the nearest preceding person
+   of compatible gender (gender from honorifics and from the pronouns that follow a name).
+3. A proper name spaCy did not tag as a person but which is a known person's surname -> that person;
+   an organisation, place or nationality -> itself (organisations can be speakers).
+4. A description ("the diplomat", "the top US diplomat", "a spokesperson for the ministry") -> the last
+   person whose title fits the description ("the diplomat" fits "Ambassador", "Secretary of State"),
+   else the previous person speaker, else the next person named; organisation-like nouns ("the
+   ministry", "the statement") stand for themselves.
+5. A floating quote continues the previous quote's speaker (or, at a paragraph's start, the speaker
+   of the next quote in the same paragraph).
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+from pipeline.nlp.quotes import CueLexicon, QuoteMatch, speaker_mention_span
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Span
+
+SpeakerKind = Literal["PERSON", "ORG", "GPE", "NORP", "UNKNOWN"]
+Gender = Literal["m", "f"]
+
+# How many paragraphs back a previous speaker still anchors a pronoun or a floating quote.
+MAX_SPEAKER_GAP_PARAGRAPHS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class PersonMention:
+    """A person named in the article: token range and canonical full name."""
+
+    start: int  # token index
+    end: int
+    canonical: str
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedSpeaker:
+    name: str | None
+    mention: str | None
+    type: SpeakerKind
+    mention_start: int | None = None  # char offsets of the mention
+    mention_end: int | None = None
+    head: int | None = None  # token index of the mention head
+
+
+@dataclass(slots=True)
+class _Context:
+    doc: Doc
+    lex: CueLexicon
+    people: list[PersonMention]
+    person_starts: list[int]
+    surnames: dict[str, str]
+    genders: dict[str, Gender]
+    titles: dict[str, str]  # canonical -> lower-cased title/description words seen with the person
+    quoted: list[tuple[int, int]] = field(default_factory=list)  # token ranges inside quotations
+
+
+def _name_key(text: str) -> str:
+    return text.lower().replace("\u2019s", "").replace("'s", "").strip(" .,")
+
+
+def _surname_index(people: Sequence[PersonMention]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for p in people:
+        parts = p.canonical.split()
+        if parts:
+            out.setdefault(_name_key(parts[-1]), p.canonical)
+    return out
+
+
+def _genders(doc: Doc, people: Sequence[PersonMention], lex: CueLexicon) -> dict[str, Gender]:
+    """Gender per person: an honorific before the name wins; else the pronouns that follow the name.
+
+    One pass over the tokens: each he/she/his/her votes for the last person named before it.
+    """
+    votes: dict[str, Counter[str]] = {}
+    male, female = lex.pronouns.get("male", frozenset()), lex.pronouns.get("female", frozenset())
+    hon_m, hon_f = lex.honorifics.get("male", frozenset()), lex.honorifics.get("female", frozenset())
+    fixed: dict[str, Gender] = {}
+    for p in people:
+        if p.start > 0:
+            prev = doc[p.start - 1].lower_
+            if prev in hon_m:
+                fixed[p.canonical] = "m"
+            elif prev in hon_f:
+                fixed[p.canonical] = "f"
+    k = 0
+    last: str | None = None
+    for tok in doc:
+        while k < len(people) and people[k].start <= tok.i:
+            last = people[k].canonical
+            k += 1
+        if last is None:
+            continue
+        low = tok.lower_
+        if low in male:
+            votes.setdefault(last, Counter())["m"] += 1
+        elif low in female:
+            votes.setdefault(last, Counter())["f"] += 1
+    out: dict[str, Gender] = {}
+    for name, counter in votes.items():
+        top, n = counter.most_common(1)[0]
+        if n >= 1:
+            out[name] = "m" if top == "m" else "f"
+    out.update(fixed)
+    return out
+
+
+def _titles(doc: Doc, people: Sequence[PersonMention]) -> dict[str, str]:
+    """Words that describe each person: pre-modifiers and appositions ("Russian Deputy Foreign Minister")."""
+    out: dict[str, list[str]] = {}
+    for p in people:
+        head = doc[p.end - 1]
+        words: list[str] = []
+        lo = p.start
+        # pre-modifiers: the title words right before the name, up to a determiner or punctuation
+        j = lo - 1
+        while j >= 0 and j >= lo - 6 and not doc[j].is_punct and doc[j].pos_ in ("PROPN", "NOUN", "ADJ", "ADP"):
+            words.append(doc[j].lower_)
+            j -= 1
+        for child in head.children:
+            if child.dep_ == "appos":
+                words.extend(t.lower_ for t in child.subtree)
+        if head.dep_ == "appos":
+            words.extend(t.lower_ for t in head.head.subtree if t.i < p.start or t.i >= p.end)
+        if words:
+            out.setdefault(p.canonical, []).extend(words)
+    return {k: " ".join(v) for k, v in out.items()}
+
+
+def _inside(ranges: list[tuple[int, int]], i: int) -> bool:
+    return any(lo <= i < hi for lo, hi in ranges)
+
+
+def _person_at(ctx: _Context, span: Span) -> str | None:
+    k = bisect.bisect_right(ctx.person_starts, span.end - 1) - 1
+    while k >= 0 and ctx.people[k].end > span.start:
+        if ctx.people[k].start < span.end:
+            return ctx.people[k].canonical
+        k -= 1
+    for tok in span:
+        if tok.pos_ == "PROPN":
+            hit = ctx.surnames.get(_name_key(tok.text))
+            if hit:
+                return hit
+    return None
+
+
+def _previous_person(ctx: _Context, before: int, gender: Gender | None) -> str | None:
+    k = bisect.bisect_left(ctx.person_starts, before) - 1
+    while k >= 0:
+        p = ctx.people[k]
+        if not _inside(ctx.quoted, p.start) and (gender is None or ctx.genders.get(p.canonical, gender) == gender):
+            return p.canonical
+        k -= 1
+    return None
+
+
+def _next_person(ctx: _Context, after: int) -> str | None:
+    k = bisect.bisect_right(ctx.person_starts, after)
+    while k < len(ctx.people):
+        p = ctx.people[k]
+        if not _inside(ctx.quoted, p.start):
+            return p.canonical
+        k += 1
+    return None
+
+
+def _fits_description(ctx: _Context, words: list[str], canonical: str) -> bool:
+    title = ctx.titles.get(canonical, "")
+    if not title:
+        return False
+    for w in words:
+        for alt in ctx.lex.role_classes.get(w, (w,)):
+            if alt in title:
+                return True
+    return False
+
+
+@dataclass(slots=True)
+class _Previous:
+    name: str | None
+    type: SpeakerKind
+    paragraph: int
+
+
+def resolve_speakers(
+    doc: Doc,
+    matches: Sequence[QuoteMatch],
+    people: Sequence[PersonMention],
+    lex: CueLexicon,
+    quoted_ranges: Sequence[tuple[int, int]] = (),
+) -> list[ResolvedSpeaker]:
+    """One resolved speaker per match (same order). ``people`` sorted by position, outside quotes or not."""
+    people = sorted(people, key=lambda p: p.start)
+    ctx = _Context(
+        doc=doc,
+        lex=lex,
+        people=list(people),
+        person_starts=[p.start for p in people],
+        surnames=_surname_index(people),
+        genders=_genders(doc, people, lex),
+        titles=_titles(doc, people),
+        quoted=list(quoted_ranges),
+    )
+    out: list[ResolvedSpeaker] = [ResolvedSpeaker(None, None, "UNKNOWN")] * len(matches)
+    previous: _Previous | None = None
+    last_person: _Previous | None = None
+    pending_floating: list[int] = []
+    order = sorted(range(len(matches)), key=lambda i: matches[i].start)
+    for i in order:
+        m = matches[i]
+        if m.floating or m.speaker_token is None:
+            if previous is not None and m.paragraph - previous.paragraph <= 1 and previous.name:
+                out[i] = ResolvedSpeaker(previous.name, None, previous.type)
+            else:
+                pending_floating.append(i)
+            continue
+        resolved = _resolve_mention(ctx, m, previous, last_person)
+        out[i] = resolved
+        if resolved.name:
+            previous = _Previous(resolved.name, resolved.type, m.paragraph)
+            if resolved.type == "PERSON":
+                last_person = previous
+            # a floating quote at a paragraph's start, before its attributed sibling
+            for j in pending_floating:
+                if matches[j].paragraph == m.paragraph:
+                    out[j] = ResolvedSpeaker(resolved.name, None, resolved.type)
+        pending_floating = [j for j in pending_floating if matches[j].paragraph == m.paragraph and not out[j].name]
+    return out
+
+
+def _pronoun_gender(ctx: _Context, low: str) -> tuple[bool, Gender | None, bool]:
+    """(is a pronoun, gender, plural)."""
+    p = ctx.lex.pronouns
+    if low in p.get("male", frozenset()):
+        return True, "m", False
+    if low in p.get("female", frozenset()):
+        return True, "f", False
+    if low in p.get("plural", frozenset()):
+        return True, None, True
+    if low in p.get("first", frozenset()):
+        return True, None, low == "we"
+    return False, None, False
+
+
+def _resolve_mention(
+    ctx: _Context, m: QuoteMatch, previous: _Previous | None, last_person: _Previous | None
+) -> ResolvedSpeaker:
+    doc = ctx.doc
+    assert m.speaker_token is not None
+    head = doc[m.speaker_token]
+    span = speaker_mention_span(doc, m.speaker_token)
+    mention = span.text
+    m_start, m_end = span.start_char, span.end_char
+
+    def made(name: str | None, kind: SpeakerKind) -> ResolvedSpeaker:
+        return ResolvedSpeaker(name, mention, kind, m_start, m_end, head.i)
+
+    person = _person_at(ctx, span)
+    if person:
+        return made(person, "PERSON")
+
+    is_pronoun, gender, plural = _pronoun_gender(ctx, head.lower_)
+    if not is_pronoun and head.pos_ == "NOUN":
+        # `her statement`, `his office`: the possessor speaks
+        poss = next((c for c in head.children if c.dep_ == "poss"), None)
+        if poss is not None:
+            is_pronoun, gender, plural = _pronoun_gender(ctx, poss.lower_)
+            if not is_pronoun:
+                owner = _person_at(ctx, doc[poss.i : poss.i + 1])
+                if owner:
+                    return made(owner, "PERSON")
+    if is_pronoun:
+        if plural:
+            if previous is not None and previous.type != "PERSON" and previous.name:
+                return made(previous.name, previous.type)
+            return made(mention, "UNKNOWN")
+        if (
+            last_person is not None
+            and last_person.name
+            and m.paragraph - last_person.paragraph <= MAX_SPEAKER_GAP_PARAGRAPHS
+            and (gender is None or ctx.genders.get(last_person.name, gender) == gender)
+        ):
+            return made(last_person.name, "PERSON")
+        found = _previous_person(ctx, head.i, gender)
+        if found:
+            return made(found, "PERSON")
+        if last_person is not None and last_person.name:
+            return made(last_person.name, "PERSON")
+        return made(None, "PERSON")
+
+    ent = head.ent_type_
+    if ent in ("ORG", "GPE", "NORP"):
+        return made(mention, ent)  # type: ignore[arg-type]
+
+    if head.pos_ == "PROPN":
+        return made(mention, "UNKNOWN")
+
+    # a description
+    lemma = head.lemma_.lower()
+    if lemma in ctx.lex.org_nouns or head.lower_ in ctx.lex.org_nouns or head.tag_ in ("NNS", "NNPS"):
+        return made(mention, "ORG")
+    words = [lemma] + [t.lemma_.lower() for t in span if t.pos_ in ("NOUN", "ADJ") and t.i != head.i]
+    k = bisect.bisect_left(ctx.person_starts, head.i) - 1
+    while k >= 0:
+        p = ctx.people[k]
+        if _fits_description(ctx, [lemma], p.canonical):
+            return made(p.canonical, "PERSON")
+        k -= 1
+    if last_person is not None and last_person.name:
+        return made(last_person.name, "PERSON")
+    found = _previous_person(ctx, head.i, None)
+    if found:
+        return made(found, "PERSON")
+    found = _next_person(ctx, head.i)
+    if found:
+        return made(found, "PERSON")
+    del words
+    return made(mention, "UNKNOWN")
