@@ -1,0 +1,283 @@
+"""Country words -> ISO 3166-1 alpha-2 codes, from the generated lexicon config/countries.json.
+
+``load_country_lexicon()`` reads the file once per process. A ``CountryLexicon`` answers:
+
+* ``code_for(text, label=None)``: the code for one expression ("Russia", "Russian", "Moscow",
+  "the Kremlin", "U.S.") or None. Case rules: "US" (exact case) is the country, "us" the pronoun; other
+  words must be capitalised ("turkey" is a bird). Words that are also names or US states ("Jordan",
+  "Chad", "Georgia") count only when spaCy's ``label`` is GPE/LOC/NORP, never for PERSON.
+* ``countries_in(doc | span | tokens)``: codes mentioned, in order of first mention, de-duplicated,
+  from one token walk per doc (cached on the Doc) using the entity labels spaCy gave.
+* ``country_of_org(text)``: the home country of an organisation ("the Russian embassy" -> RU,
+  "Canadian Press" -> CA, "TASS" -> RU); capitals inside a name are not used ("Washington Post").
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pipeline.settings import PROJECT_ROOT
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Span, Token
+
+COUNTRIES_PATH = PROJECT_ROOT / "config" / "countries.json"
+
+_WS = re.compile(r"\s+")
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'"})
+# A possessive or plural-possessive ending: "Russia's", "Russians'".
+_POSSESSIVE = re.compile(r"(?:'s|')\Z", re.IGNORECASE)
+_EDGE_PUNCT = " \t\n\"'()[]{},;:!?-\u2013\u2014"
+# Entity labels under which an ambiguous word ("Jordan", "Chad") is taken as a country.
+_PLACE_LABELS = frozenset({"GPE", "LOC", "NORP"})
+# Labels whose tokens are never country words (a person's name, numbers, dates).
+_SKIP_LABELS = frozenset(
+    {"PERSON", "DATE", "TIME", "MONEY", "QUANTITY", "PERCENT", "CARDINAL", "ORDINAL"}
+)
+_DOC_CACHE_KEY = "quotewire.country_mentions"
+
+
+def fold(text: str) -> str:
+    """Lookup key: accents folded, apostrophes straightened, lower-cased, whitespace collapsed."""
+    text = text.translate(_APOSTROPHES)
+    if not text.isascii():
+        text = "".join(
+            ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
+        )
+    return _WS.sub(" ", text).strip().lower()
+
+
+@dataclass(frozen=True, slots=True)
+class CountryMention:
+    """One country word in a document: character span and code."""
+
+    start: int
+    end: int
+    code: str
+
+
+@dataclass(frozen=True)
+class CountryLexicon:
+    """The country lexicon; build it with ``load_country_lexicon()`` (or ``from_dict`` in tests)."""
+
+    names: dict[str, str]  # code -> display name
+    alpha3: dict[str, str]  # alpha-3 -> alpha-2
+    exact: dict[str, str | None]  # case-sensitive forms: "US", "U.S.", "UK"
+    aliases: dict[str, tuple[str, str]]  # folded key -> (code, kind)
+    ambiguous: dict[str, str | None]  # folded key -> code, only with a place label
+    blocked: frozenset[str]
+    orgs: dict[str, str]
+    first_words: frozenset[str] = field(default_factory=frozenset)
+    max_words: int = 1
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CountryLexicon:
+        aliases = {k: (v[0], v[1]) for k, v in data["aliases"].items()}
+        keys = [*aliases, *data["ambiguous"], *data["blocked"], *(fold(k) for k in data["exact"])]
+        return cls(
+            names={code: info["name"] for code, info in data["countries"].items()},
+            alpha3={info["alpha3"]: code for code, info in data["countries"].items()},
+            exact=dict(data["exact"]),
+            aliases=aliases,
+            ambiguous=dict(data["ambiguous"]),
+            blocked=frozenset(data["blocked"]),
+            orgs=dict(data["orgs"]),
+            first_words=frozenset(k.split(" ")[0] for k in keys),
+            max_words=max(len(k.split(" ")) for k in keys),
+        )
+
+    # --- single expressions ------------------------------------------------------------------
+
+    def name_of(self, code: str) -> str | None:
+        """Display name for an alpha-2 code ("RU" -> "Russia"), None if unknown."""
+        return self.names.get(code.upper())
+
+    def code_for(self, text: str, label: str | None = None, *, allow_codes: bool = False) -> str | None:
+        """ISO alpha-2 code for a country expression, or None.
+
+        ``label`` is the spaCy entity label of ``text`` when known: PERSON never maps, ambiguous words
+        map only under GPE/LOC/NORP (or with no label at all: the text alone is then taken at its word).
+        ``allow_codes`` also accepts ISO codes ("ru", "RUS"): for user input, never for prose.
+        """
+        if label == "PERSON":
+            return None
+        raw = _strip_edges(text)
+        if not raw:
+            return None
+        if allow_codes:
+            upper = raw.upper()
+            if len(upper) == 2 and upper in self.names:
+                return upper
+            if len(upper) == 3 and upper in self.alpha3:
+                return self.alpha3[upper]
+        if raw in self.exact:
+            return self.exact[raw]
+        if raw.endswith("."):  # "Russia." at a sentence end; "U.S." was caught just above
+            raw = raw.rstrip(".")
+            if raw in self.exact:
+                return self.exact[raw]
+        key = fold(raw)
+        if key.startswith("the "):
+            raw = raw[4:].lstrip()  # "the Kremlin": the capital letter is checked on "Kremlin"
+            if raw in self.exact:
+                return self.exact[raw]
+            if key not in self.aliases:
+                key = key[4:]
+        if not raw[:1].isupper() or key in self.blocked:
+            return None
+        hit = self.aliases.get(key)
+        if hit is not None:
+            return hit[0]
+        if key in self.ambiguous and (label is None or label in _PLACE_LABELS):
+            return self.ambiguous[key]
+        return None
+
+    def kind_of(self, text: str) -> str | None:
+        """The alias kind of ``text``: name, demonym, metonym or capital (None if not an alias)."""
+        key = fold(_strip_edges(text))
+        if key.startswith("the ") and key not in self.aliases:
+            key = key[4:]
+        hit = self.aliases.get(key)
+        return hit[1] if hit else None
+
+    def country_of_org(self, text: str) -> str | None:
+        """Home country of an organisation name, or None.
+
+        Known organisations ("TASS", "RCMP") and institution metonyms ("the Kremlin") first; then the
+        first country name or demonym inside the name ("the Russian embassy" -> RU, "Embassy of
+        Russia" -> RU, "Bank of Canada" -> CA). Capitals and ambiguous words inside a name are ignored
+        ("Washington Post", "Ottawa Senators", "Jordan Peterson Foundation").
+        """
+        raw = _strip_edges(text)
+        key = fold(raw)
+        bare = key[4:] if key.startswith("the ") else key
+        for candidate in (key, bare):
+            if candidate in self.orgs:
+                return self.orgs[candidate]
+            if candidate in self.blocked:
+                return None
+            hit = self.aliases.get(candidate)
+            if hit is not None and hit[1] == "metonym":
+                return hit[0]
+        words = [_POSSESSIVE.sub("", w) for w in re.findall(r"[^\s,;:()\"]+", raw)]
+        for start, _end, code, kind in self._scan_words(words):
+            del start
+            if kind in ("name", "demonym", "metonym"):
+                return code
+        return None
+
+    # --- documents ---------------------------------------------------------------------------
+
+    def mentions(self, doc: Doc) -> list[CountryMention]:
+        """All country mentions in ``doc`` in text order (computed once per Doc and cached on it)."""
+        cached = doc.user_data.get(_DOC_CACHE_KEY)
+        if cached is not None:
+            return list(cached)
+        found = self._scan_doc(doc)
+        doc.user_data[_DOC_CACHE_KEY] = found
+        return list(found)
+
+    def countries_in(self, part: Doc | Span | Sequence[Token]) -> list[str]:
+        """Codes mentioned in a Doc, Span or token sequence: ordered by first mention, de-duplicated."""
+        tokens: Sequence[Token] = part  # type: ignore[assignment]
+        if len(tokens) == 0:
+            return []
+        first, last = tokens[0], tokens[-1]
+        doc = first.doc
+        start, end = first.idx, last.idx + len(last.text)
+        codes: list[str] = []
+        for mention in self.mentions(doc):
+            if mention.start >= start and mention.end <= end and mention.code not in codes:
+                codes.append(mention.code)
+        return codes
+
+    def _scan_doc(self, doc: Doc) -> tuple[CountryMention, ...]:
+        text = doc.text
+        found: list[CountryMention] = []
+        n = len(doc)
+        i = 0
+        while i < n:
+            token = doc[i]
+            label = token.ent_type_
+            low = token.lower_
+            if label in _SKIP_LABELS or (low not in self.first_words and token.text not in self.exact):
+                i += 1
+                continue
+            matched = False
+            for j in range(min(n, i + self.max_words), i, -1):
+                last = doc[j - 1]
+                if j - 1 > i and last.ent_type_ in _SKIP_LABELS:
+                    continue
+                surface = text[token.idx : last.idx + len(last.text)]
+                result = self._match(surface, label, all(doc[k].ent_type_ == label for k in range(i, j)))
+                if result is None:
+                    continue
+                matched = True
+                code = result
+                if code:
+                    found.append(CountryMention(token.idx, last.idx + len(last.text), code))
+                i = j
+                break
+            if not matched:
+                i += 1
+        return tuple(found)
+
+    def _match(self, surface: str, label: str, one_label: bool) -> str | None:
+        """'' for a blocked phrase (consumes it), the code for a country word, None for no match."""
+        if surface in self.exact:
+            return self.exact[surface] or ""
+        key = fold(surface)
+        if key in self.blocked:
+            return ""
+        capitalised = surface[:1].isupper() or (key.startswith("the ") and surface[4:5].isupper())
+        if not capitalised:
+            return None
+        hit = self.aliases.get(key)
+        if hit is not None:
+            return hit[0]
+        if key in self.ambiguous and one_label and label in _PLACE_LABELS:
+            return self.ambiguous[key] or ""
+        return None
+
+    def _scan_words(self, words: list[str]) -> Iterable[tuple[int, int, str, str]]:
+        """Longest-match scan over plain words: (start, end, code, kind) for each alias hit."""
+        i = 0
+        while i < len(words):
+            for j in range(min(len(words), i + self.max_words), i, -1):
+                surface = " ".join(words[i:j])
+                if surface in self.exact:
+                    code = self.exact[surface]
+                    if code:
+                        yield i, j, code, "name"
+                    i = j - 1
+                    break
+                key = fold(surface)
+                if key in self.blocked:
+                    i = j - 1
+                    break
+                hit = self.aliases.get(key)
+                if hit is not None and surface[:1].isupper():
+                    yield i, j, hit[0], hit[1]
+                    i = j - 1
+                    break
+            i += 1
+
+
+def _strip_edges(text: str) -> str:
+    """Trim quotes, brackets, possessives and stray punctuation; keep "U.S." and "Inc." dots."""
+    text = _WS.sub(" ", text.translate(_APOSTROPHES)).strip(_EDGE_PUNCT)
+    text = _POSSESSIVE.sub("", text)
+    return text.strip(_EDGE_PUNCT)
+
+
+@lru_cache(maxsize=4)
+def load_country_lexicon(path: Path = COUNTRIES_PATH) -> CountryLexicon:
+    """The lexicon from ``path`` (config/countries.json by default), read once per process."""
+    return CountryLexicon.from_dict(json.loads(path.read_text(encoding="utf-8")))
