@@ -100,7 +100,7 @@ def _quoted_token_ranges(doc: Doc) -> list[tuple[int, int]]:
 
 def _people(doc: Doc) -> list[PersonMention]:
     """Fallback person index: each PERSON mention -> the longest PERSON name sharing its last word."""
-    spans = [e for e in doc.ents if e.label_ == "PERSON"]
+    spans = [e for e in doc.ents if e.label_ == "PERSON" and "\n" not in e.text]
     longest: dict[str, str] = {}
     for e in spans:
         name = e.text.strip()

@@ -204,6 +204,7 @@ class _Attribution:
     speaker: int | None
     content: tuple[int, int] | None  # token range [start, end)
     rule: str
+    span: tuple[int, int] = (0, 0)  # token range of the attribution itself (speaker + cue)
 
 
 def _subject(tok: Token, lex: CueLexicon, depth: int = 0) -> int | None:
@@ -251,32 +252,80 @@ def _attribution_range(doc: Doc, cue: Token, speaker: int | None) -> tuple[int, 
     return lo, hi + 1
 
 
-def _cue_attribution(doc: Doc, tok: Token, lex: CueLexicon) -> _Attribution | None:
+class _Bounds:
+    """Sentence bounds clipped to the paragraph: spaCy joins headings and captions to the next line."""
+
+    def __init__(self, doc: Doc) -> None:
+        self.doc = doc
+        self.breaks = [t.i for t in doc if t.is_space and "\n" in t.text]
+
+    def of(self, tok: Token) -> tuple[int, int]:
+        sent = tok.sent
+        k = bisect.bisect_right(self.breaks, tok.i)
+        lo = self.breaks[k - 1] + 1 if k > 0 else 0
+        hi = self.breaks[k] if k < len(self.breaks) else len(self.doc)
+        return max(lo, sent.start), min(hi, sent.end)
+
+
+def _cue_attribution(doc: Doc, tok: Token, lex: CueLexicon, bounds: _Bounds) -> _Attribution | None:
+    att = _cue_content(doc, tok, lex, bounds)
+    if att is not None:
+        lo, hi = _attribution_range(doc, tok, att.speaker)
+        if att.speaker is not None:
+            lo, hi = min(lo, att.speaker), max(hi, att.speaker + 1)
+        att.span = (lo, hi)
+    return att
+
+
+def _cue_content(doc: Doc, tok: Token, lex: CueLexicon, bounds: _Bounds) -> _Attribution | None:
+    if any(c.dep_ == "neg" for c in tok.children):
+        return None  # "did not say" reports no statement
     speaker = _subject(tok, lex)
-    sent = tok.sent
+    s_lo, s_hi = bounds.of(tok)
+    if speaker is not None and not s_lo <= speaker < s_hi:
+        speaker = None
+    if speaker is None:
+        speaker = _nearby_subject(doc, tok, s_lo, s_hi)
     comp = next((c for c in tok.children if c.dep_ in _CONTENT_DEPS), None)
     if comp is not None:
         c_lo, c_hi = _edges(comp)
+        c_lo, c_hi = max(c_lo, s_lo), min(c_hi, s_hi)
         if c_lo > tok.i:  # `X said (that) ...`: include the complementiser if it precedes
             return _Attribution(tok.i, speaker, _trim(doc, c_lo, c_hi), "ccomp-right")
         a_lo, a_hi = _attribution_range(doc, tok, speaker)
         if c_hi <= a_lo:  # `..., X said`
-            return _Attribution(tok.i, speaker, _trim(doc, sent.start, a_lo), "ccomp-left")
-        return _Attribution(tok.i, speaker, _trim(doc, sent.start, sent.end), "ccomp-around")
+            return _Attribution(tok.i, speaker, _trim(doc, s_lo, a_lo), "ccomp-left")
+        return _Attribution(tok.i, speaker, _trim(doc, s_lo, s_hi), "ccomp-around")
     a_lo, a_hi = _attribution_range(doc, tok, speaker)
-    before = a_lo - sent.start
-    after = sent.end - a_hi
-    if tok.dep_ == "parataxis" or (before > 2 and after > 2 and doc[a_lo - 1].text == ","):
+    a_lo, a_hi = max(a_lo, s_lo), min(a_hi, s_hi)
+    before = a_lo - s_lo
+    after = s_hi - a_hi
+    if before > 2 and after > 2 and (tok.dep_ == "parataxis" or doc[a_lo - 1].text == ","):
         # `A, X said, B`: the statement is the whole sentence around the attribution
-        return _Attribution(tok.i, speaker, _trim(doc, sent.start, sent.end), "parenthetical")
+        return _Attribution(tok.i, speaker, _trim(doc, s_lo, s_hi), "parenthetical")
     if before > 2 and after <= 2 and doc[a_lo - 1].text in (",", '"', "\u201d", "''"):
-        return _Attribution(tok.i, speaker, _trim(doc, sent.start, a_lo), "tail")
+        return _Attribution(tok.i, speaker, _trim(doc, s_lo, a_lo), "tail")
     if after > 2 and a_hi < len(doc) and doc[a_hi].text in (":", ","):
-        return _Attribution(tok.i, speaker, _trim(doc, a_hi + 1, sent.end), "colon")
+        return _Attribution(tok.i, speaker, _trim(doc, a_hi + 1, s_hi), "colon")
+    if after > 2 and before <= 3 and speaker is not None and speaker < tok.i:
+        # `X said the plan works` parsed without a clausal complement
+        return _Attribution(tok.i, speaker, _trim(doc, a_hi, s_hi), "right")
     return _Attribution(tok.i, speaker, None, "bare")
 
 
-def _according_to(doc: Doc, tok: Token) -> _Attribution | None:
+def _nearby_subject(doc: Doc, tok: Token, lo: int, hi: int) -> int | None:
+    """When the parse gives no subject: a name or pronoun right before (`DeBoer said`) or after the cue."""
+    if tok.i - 1 >= lo and doc[tok.i - 1].pos_ in ("PROPN", "PRON") and doc[tok.i - 1].lower_ not in _RELATIVE:
+        return int(tok.i - 1)
+    if tok.i + 1 < hi and doc[tok.i + 1].pos_ in ("PROPN", "PRON") and doc[tok.i + 1].lower_ != "it":
+        j = tok.i + 1
+        while j + 1 < hi and doc[j + 1].pos_ == "PROPN":
+            j += 1
+        return j
+    return None
+
+
+def _according_to(doc: Doc, tok: Token, bounds: _Bounds) -> _Attribution | None:
     """`according to X, ...` / `..., according to X`: X is the source, the rest of the sentence the content."""
     if tok.i + 1 >= len(doc) or doc[tok.i + 1].lower_ != "to":
         return None
@@ -284,31 +333,32 @@ def _according_to(doc: Doc, tok: Token) -> _Attribution | None:
     source = next((c for c in to.children if c.dep_ == "pobj"), None)
     if source is None:
         return None
-    sent = tok.sent
+    s_lo, s_hi = bounds.of(tok)
     p_lo = tok.i
-    p_hi = max(int(to.right_edge.i) + 1, int(source.right_edge.i) + 1)
-    if p_lo - sent.start <= 1:
-        content = _trim(doc, p_hi, sent.end)
-    elif sent.end - p_hi <= 2:
-        content = _trim(doc, sent.start, p_lo)
+    p_hi = min(s_hi, max(int(to.right_edge.i) + 1, int(source.right_edge.i) + 1))
+    if p_lo - s_lo <= 1:
+        content = _trim(doc, p_hi, s_hi)
+    elif s_hi - p_hi <= 2:
+        content = _trim(doc, s_lo, p_lo)
     else:
-        content = _trim(doc, sent.start, sent.end)
-    return _Attribution(tok.i, int(source.i), content, "according-to")
+        content = _trim(doc, s_lo, s_hi)
+    return _Attribution(tok.i, int(source.i), content, "according-to", (p_lo, p_hi))
 
 
 def _find_cues(doc: Doc, lex: CueLexicon) -> dict[int, _Attribution]:
     found: dict[int, _Attribution] = {}
+    bounds = _Bounds(doc)
     for tok in doc:
         lemma = tok.lemma_.lower()
         if lemma == "accord" or tok.lower_ == "according":
-            att = _according_to(doc, tok)
+            att = _according_to(doc, tok, bounds)
             if att is not None:
                 found[tok.i] = att
             continue
         if lemma in lex.verbs and tok.pos_ in ("VERB", "AUX") and tok.tag_ != "VBN" or (
             lemma in lex.verbs and tok.tag_ == "VBN" and any(c.dep_ == "aux" for c in tok.children)
         ):
-            att = _cue_attribution(doc, tok, lex)
+            att = _cue_attribution(doc, tok, lex, bounds)
             if att is not None:
                 found[tok.i] = att
     return found
@@ -407,8 +457,8 @@ def extract_quotes(doc: Doc, lex: CueLexicon | None = None) -> list[QuoteMatch]:
             if q.start < end and q.end > start:
                 kind = "mixed"
                 start, end = min(start, q.start), max(end, q.end)
-        if lemma in lex.speech_only and kind == "indirect":
-            continue
+        if lemma in lex.speech_only:
+            continue  # "believe", "went on": a cue only next to a quotation
         if any(s < end and e > start and (min(e, end) - max(s, start)) > 0.5 * (end - start) for s, e in taken):
             continue  # a quotation already attributed covers it
         results.append(
@@ -433,11 +483,12 @@ def _cue_after(
     limit = min(index.before(limit_char), q_hi + MAX_CUE_DISTANCE)
     k = bisect.bisect_left(positions, q_hi)
     while k < len(positions) and positions[k] < limit:
-        pos = positions[k]
-        # the attribution must not be separated from the quotation by a sentence end
-        if any(t.text in _CLAUSE_END for t in doc[q_hi:pos]):
-            return None
-        return cues[pos]
+        att = cues[positions[k]]
+        # the attribution must follow the quotation directly: only punctuation/space in between
+        gap = doc[q_hi : att.span[0]]
+        if all(t.is_punct or t.is_space for t in gap) and not any(t.text in _CLAUSE_END for t in gap):
+            return att
+        return None
     return None
 
 
@@ -458,10 +509,11 @@ def _cue_before(
     floor = max(index.at_or_after(floor_char), q_lo - MAX_CUE_DISTANCE)
     k = bisect.bisect_left(positions, q_lo) - 1
     while k >= 0 and positions[k] >= floor:
-        pos = positions[k]
-        if any(t.text in _CLAUSE_END for t in doc[pos:q_lo]):
+        att = cues[positions[k]]
+        gap = doc[max(att.span[1], att.cue + 1) : q_lo]
+        if any(t.text in _CLAUSE_END for t in gap) or len(gap) > 4:
             return None
-        return cues[pos]
+        return att
     return None
 
 

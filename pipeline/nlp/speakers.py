@@ -274,6 +274,14 @@ def _resolve_mention(
     person = _person_at(ctx, span)
     if person:
         return made(person, "PERSON")
+    # `DeLaet's agent, Danny Fritz, told ...`: the apposition names the speaker
+    for child in head.children:
+        if child.dep_ in ("appos", "compound") and child.i > head.i:
+            named = _person_at(ctx, doc[child.i : child.i + 1])
+            if named:
+                return made(named, "PERSON")
+            if child.ent_type_ in ("ORG", "GPE", "NORP"):
+                return made(speaker_mention_span(doc, child.i).text, child.ent_type_)  # type: ignore[arg-type]
 
     is_pronoun, gender, plural = _pronoun_gender(ctx, head.lower_)
     if not is_pronoun and head.pos_ == "NOUN":
@@ -281,10 +289,6 @@ def _resolve_mention(
         poss = next((c for c in head.children if c.dep_ == "poss"), None)
         if poss is not None:
             is_pronoun, gender, plural = _pronoun_gender(ctx, poss.lower_)
-            if not is_pronoun:
-                owner = _person_at(ctx, doc[poss.i : poss.i + 1])
-                if owner:
-                    return made(owner, "PERSON")
     if is_pronoun:
         if plural:
             if previous is not None and previous.type != "PERSON" and previous.name:
@@ -315,20 +319,32 @@ def _resolve_mention(
     lemma = head.lemma_.lower()
     if lemma in ctx.lex.org_nouns or head.lower_ in ctx.lex.org_nouns or head.tag_ in ("NNS", "NNPS"):
         return made(mention, "ORG")
-    words = [lemma] + [t.lemma_.lower() for t in span if t.pos_ in ("NOUN", "ADJ") and t.i != head.i]
+    determiner = next((c.lower_ for c in head.children if c.dep_ == "det"), None)
+    if determiner not in ("the", "this", "that"):
+        # `a private security professional`: a new, unnamed speaker
+        return made(mention, "PERSON")
     k = bisect.bisect_left(ctx.person_starts, head.i) - 1
     while k >= 0:
         p = ctx.people[k]
         if _fits_description(ctx, [lemma], p.canonical):
             return made(p.canonical, "PERSON")
         k -= 1
+    found = _previous_person(ctx, head.i, None)
+    if found and _paragraph_gap(ctx, found, head.i) <= 1:
+        return made(found, "PERSON")
     if last_person is not None and last_person.name:
         return made(last_person.name, "PERSON")
-    found = _previous_person(ctx, head.i, None)
-    if found:
-        return made(found, "PERSON")
     found = _next_person(ctx, head.i)
     if found:
         return made(found, "PERSON")
-    del words
     return made(mention, "UNKNOWN")
+
+
+def _paragraph_gap(ctx: _Context, canonical: str, at: int) -> int:
+    """Paragraph breaks between the last mention of ``canonical`` before token ``at`` and ``at``."""
+    k = bisect.bisect_left(ctx.person_starts, at) - 1
+    while k >= 0 and ctx.people[k].canonical != canonical:
+        k -= 1
+    if k < 0:
+        return 1_000
+    return ctx.doc[ctx.people[k].start : at].text.count("\n\n") if at > ctx.people[k].start else 0
