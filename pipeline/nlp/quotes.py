@@ -54,6 +54,7 @@ class CueLexicon:
 
     verbs: frozenset[str]
     speech_only: frozenset[str]
+    needs_that: frozenset[str]
     inherit_subject: frozenset[str]
     according_to: tuple[tuple[str, ...], ...]
     pronouns: dict[str, frozenset[str]]
@@ -72,6 +73,7 @@ class CueLexicon:
         return cls(
             verbs=words("verbs"),
             speech_only=words("speech_only"),
+            needs_that=words("needs_that"),
             inherit_subject=words("inherit_subject"),
             according_to=tuple(tuple(str(w).lower() for w in seq) for seq in data.get("according_to", [])),
             pronouns=groups("pronouns"),
@@ -280,6 +282,8 @@ def _cue_attribution(doc: Doc, tok: Token, lex: CueLexicon, bounds: _Bounds) -> 
 def _cue_content(doc: Doc, tok: Token, lex: CueLexicon, bounds: _Bounds) -> _Attribution | None:
     if any(c.dep_ == "neg" for c in tok.children):
         return None  # "did not say" reports no statement
+    if any(c.dep_ == "nsubjpass" for c in tok.children) and tok.lemma_.lower() != "quote":
+        return None  # "he was told ...": the subject is the listener, not the source
     speaker = _subject(tok, lex)
     s_lo, s_hi = bounds.of(tok)
     if speaker is not None and not s_lo <= speaker < s_hi:
@@ -287,6 +291,11 @@ def _cue_content(doc: Doc, tok: Token, lex: CueLexicon, bounds: _Bounds) -> _Att
     if speaker is None:
         speaker = _nearby_subject(doc, tok, s_lo, s_hi)
     comp = next((c for c in tok.children if c.dep_ in _CONTENT_DEPS), None)
+    lemma = tok.lemma_.lower()
+    if lemma in lex.needs_that and (
+        comp is None or not any(c.dep_ == "mark" and c.lower_ == "that" for c in comp.children)
+    ):
+        return _Attribution(tok.i, speaker, None, "weak")  # usable next to a quotation only
     if comp is not None:
         c_lo, c_hi = _edges(comp)
         c_lo, c_hi = max(c_lo, s_lo), min(c_hi, s_hi)
@@ -296,6 +305,8 @@ def _cue_content(doc: Doc, tok: Token, lex: CueLexicon, bounds: _Bounds) -> _Att
         if c_hi <= a_lo:  # `..., X said`
             return _Attribution(tok.i, speaker, _trim(doc, s_lo, a_lo), "ccomp-left")
         return _Attribution(tok.i, speaker, _trim(doc, s_lo, s_hi), "ccomp-around")
+    if any(c.dep_ in ("dobj", "attr", "acomp") for c in tok.children):
+        return _Attribution(tok.i, speaker, None, "object")  # "added a goal": not speech
     a_lo, a_hi = _attribution_range(doc, tok, speaker)
     a_lo, a_hi = max(a_lo, s_lo), min(a_hi, s_hi)
     before = a_lo - s_lo
