@@ -17,7 +17,13 @@ from typing import TYPE_CHECKING, Any
 from pipeline.models import Article, EnrichedArticle, Entity, Quote, Speaker
 from pipeline.nlp.normalize import normalize_wire
 from pipeline.nlp.quotes import CueLexicon, extract_quotes, find_quotations, load_cue_lexicon
-from pipeline.nlp.speakers import PersonMention, ResolvedSpeaker, resolve_speakers
+from pipeline.nlp.speakers import (
+    NameGender,
+    PersonMention,
+    ResolvedSpeaker,
+    load_name_genders,
+    resolve_speakers,
+)
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -32,13 +38,14 @@ class Enricher:
 
     nlp: Language
     cues: CueLexicon
+    name_gender: NameGender | None = None
     max_text_chars: int = 200_000
 
     @classmethod
     def load(cls, settings: Settings) -> Enricher:
         from pipeline.nlp.loader import load_nlp
 
-        return cls(load_nlp(settings.spacy_model), load_cue_lexicon(), settings.max_text_chars)
+        return cls(load_nlp(settings.spacy_model), load_cue_lexicon(), load_name_genders(), settings.max_text_chars)
 
     def enrich(self, article: Article) -> EnrichedArticle:
         return self.enrich_many([article])[0]
@@ -47,18 +54,20 @@ class Enricher:
         """Parse a batch with ``nlp.pipe`` (article kept as context) and enrich each parsed Doc."""
         pairs = ((normalize_wire(a.text), a) for a in articles)
         return [
-            enrich_doc(doc, article, self.cues)
+            enrich_doc(doc, article, self.cues, self.name_gender)
             for doc, article in self.nlp.pipe(pairs, as_tuples=True, batch_size=batch_size)
         ]
 
 
-def enrich_doc(doc: Doc, article: Article, cues: CueLexicon) -> EnrichedArticle:
+def enrich_doc(
+    doc: Doc, article: Article, cues: CueLexicon, name_gender: NameGender | None = None
+) -> EnrichedArticle:
     """Everything after parsing: entities, quotes, speakers, countries. ``doc`` is the normalised text."""
     people = _people(doc)
     entities = _entities(doc, people)
     matches = extract_quotes(doc, cues)
     quoted = _quoted_token_ranges(doc)
-    speakers = resolve_speakers(doc, matches, people, cues, quoted)
+    speakers = resolve_speakers(doc, matches, people, cues, quoted, name_gender)
     quotes = [
         Quote(
             text=article.text[m.start : m.end],
@@ -100,7 +109,7 @@ def _quoted_token_ranges(doc: Doc) -> list[tuple[int, int]]:
 
 def _people(doc: Doc) -> list[PersonMention]:
     """Fallback person index: each PERSON mention -> the longest PERSON name sharing its last word."""
-    spans = [e for e in doc.ents if e.label_ == "PERSON" and "\n" not in e.text]
+    spans = [e for e in doc.ents if e.label_ == "PERSON" and _plausible_person(e.text)]
     longest: dict[str, str] = {}
     for e in spans:
         name = e.text.strip()
@@ -118,6 +127,11 @@ def _people(doc: Doc) -> list[PersonMention]:
         if parts:
             out.append(PersonMention(e.start, e.end, longest.get(parts[-1].lower(), e.text)))
     return out
+
+
+def _plausible_person(text: str) -> bool:
+    """spaCy's small model tags photo credits ("Jane Doe /") and codes ("Bill C-74") as people."""
+    return "\n" not in text and not any(ch.isdigit() or ch in "/@|()" for ch in text)
 
 
 def _entities(doc: Doc, people: Sequence[PersonMention]) -> list[Entity]:
@@ -144,7 +158,7 @@ def _process_enricher(model: str, max_text_chars: int) -> Enricher:
     """One Enricher per worker process (the model loads on the first batch)."""
     from pipeline.nlp.loader import load_nlp
 
-    return Enricher(load_nlp(model), load_cue_lexicon(), max_text_chars)
+    return Enricher(load_nlp(model), load_cue_lexicon(), load_name_genders(), max_text_chars)
 
 
 def enrich_batch(articles_json: Iterable[str], model: str, batch_size: int = 32) -> list[dict[str, Any]]:

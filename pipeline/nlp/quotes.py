@@ -60,6 +60,7 @@ class CueLexicon:
     pronouns: dict[str, frozenset[str]]
     honorifics: dict[str, frozenset[str]]
     org_nouns: frozenset[str]
+    document_nouns: frozenset[str]
     role_classes: dict[str, tuple[str, ...]]
 
     @classmethod
@@ -79,6 +80,7 @@ class CueLexicon:
             pronouns=groups("pronouns"),
             honorifics=groups("honorifics"),
             org_nouns=words("org_nouns"),
+            document_nouns=words("document_nouns"),
             role_classes={
                 k: tuple(str(w).lower() for w in v) for k, v in (data.get("role_classes") or {}).items()
             },

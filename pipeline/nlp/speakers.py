@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import bisect
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
 from pipeline.nlp.quotes import CueLexicon, QuoteMatch, speaker_mention_span
@@ -36,6 +37,27 @@ Gender = Literal["m", "f"]
 
 # How many paragraphs back a previous speaker still anchors a pronoun or a floating quote.
 MAX_SPEAKER_GAP_PARAGRAPHS = 3
+
+
+NameGender = Callable[[str], "Gender | None"]
+
+
+@lru_cache(maxsize=1)
+def load_name_genders() -> NameGender:
+    """First name -> gender from the ``gender-guesser`` table (loaded once per process, ~0.2 s)."""
+    import gender_guesser.detector as detector
+
+    table = detector.Detector(case_sensitive=False)
+
+    def lookup(first: str) -> Gender | None:
+        verdict = table.get_gender(first)
+        if verdict in ("male", "mostly_male"):
+            return "m"
+        if verdict in ("female", "mostly_female"):
+            return "f"
+        return None
+
+    return lookup
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,8 +104,10 @@ def _surname_index(people: Sequence[PersonMention]) -> dict[str, str]:
     return out
 
 
-def _genders(doc: Doc, people: Sequence[PersonMention], lex: CueLexicon) -> dict[str, Gender]:
-    """Gender per person: an honorific before the name wins; else the pronouns that follow the name.
+def _genders(
+    doc: Doc, people: Sequence[PersonMention], lex: CueLexicon, name_gender: NameGender | None
+) -> dict[str, Gender]:
+    """Gender per person: an honorific before the name, else the first name, else following pronouns.
 
     One pass over the tokens: each he/she/his/her votes for the last person named before it.
     """
@@ -116,6 +140,13 @@ def _genders(doc: Doc, people: Sequence[PersonMention], lex: CueLexicon) -> dict
         top, n = counter.most_common(1)[0]
         if n >= 1:
             out[name] = "m" if top == "m" else "f"
+    if name_gender is not None:
+        for p in people:
+            parts = p.canonical.split()
+            if len(parts) >= 2 and p.canonical not in fixed:
+                guess = name_gender(parts[0])
+                if guess is not None:
+                    out[p.canonical] = guess
     out.update(fixed)
     return out
 
@@ -204,6 +235,7 @@ def resolve_speakers(
     people: Sequence[PersonMention],
     lex: CueLexicon,
     quoted_ranges: Sequence[tuple[int, int]] = (),
+    name_gender: NameGender | None = None,
 ) -> list[ResolvedSpeaker]:
     """One resolved speaker per match (same order). ``people`` sorted by position, outside quotes or not."""
     people = sorted(people, key=lambda p: p.start)
@@ -213,7 +245,7 @@ def resolve_speakers(
         people=list(people),
         person_starts=[p.start for p in people],
         surnames=_surname_index(people),
-        genders=_genders(doc, people, lex),
+        genders=_genders(doc, people, lex, name_gender),
         titles=_titles(doc, people),
         quoted=list(quoted_ranges),
     )
@@ -294,18 +326,25 @@ def _resolve_mention(
             if previous is not None and previous.type != "PERSON" and previous.name:
                 return made(previous.name, previous.type)
             return made(mention, "UNKNOWN")
-        if (
+        def compatible(name: str) -> bool:
+            return gender is None or ctx.genders.get(name, gender) == gender
+
+        nearest = _previous_person(ctx, head.i, gender)
+        near_gap = _paragraph_gap(ctx, nearest, head.i) if nearest else 1_000
+        recent_speaker = (
             last_person is not None
-            and last_person.name
-            and m.paragraph - last_person.paragraph <= MAX_SPEAKER_GAP_PARAGRAPHS
-            and (gender is None or ctx.genders.get(last_person.name, gender) == gender)
-        ):
+            and last_person.name is not None
+            and m.paragraph - last_person.paragraph <= 1
+            and compatible(last_person.name)
+        )
+        if recent_speaker and last_person is not None and (near_gap >= 1 or nearest == last_person.name):
             return made(last_person.name, "PERSON")
-        found = _previous_person(ctx, head.i, gender)
-        if found:
-            return made(found, "PERSON")
-        if last_person is not None and last_person.name:
+        if nearest and near_gap <= 2:
+            return made(nearest, "PERSON")
+        if last_person is not None and last_person.name and compatible(last_person.name):
             return made(last_person.name, "PERSON")
+        if nearest:
+            return made(nearest, "PERSON")
         return made(None, "PERSON")
 
     ent = head.ent_type_
@@ -317,6 +356,19 @@ def _resolve_mention(
 
     # a description
     lemma = head.lemma_.lower()
+    if lemma in ctx.lex.document_nouns or head.lower_ in ctx.lex.document_nouns:
+        # `a study by X said`, `according to the memo`: the author speaks
+        author = next(
+            (t for t in head.subtree if t.dep_ == "pobj" and t.head.lower_ == "by" and t.pos_ == "PROPN"), None
+        )
+        if author is not None:
+            named = _person_at(ctx, doc[author.i : author.i + 1])
+            if named:
+                return made(named, "PERSON")
+            return made(speaker_mention_span(doc, author.i).text, author.ent_type_ or "ORG")  # type: ignore[arg-type]
+        if previous is not None and previous.name and m.paragraph - previous.paragraph <= 2:
+            return made(previous.name, previous.type)
+        return made(mention, "ORG")
     if lemma in ctx.lex.org_nouns or head.lower_ in ctx.lex.org_nouns or head.tag_ in ("NNS", "NNPS"):
         return made(mention, "ORG")
     determiner = next((c.lower_ for c in head.children if c.dep_ == "det"), None)

@@ -1,0 +1,170 @@
+"""Public response models of the HTTP API: the contract clients see, separate from the index documents.
+
+Highlights are character spans into the quote text, never HTML: a client renders them safely with
+``textContent`` and the index can change its highlighter without changing the API.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from pipeline.models import QuoteKind, SpeakerType
+
+
+class _Public(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Span(_Public):
+    """A highlighted stretch of the quote: ``text[start:end]`` (Python ``str`` indices)."""
+
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+
+
+class SpeakerOut(_Public):
+    name: str | None = Field(description="Resolved full name as written in the article; null when unknown.")
+    mention: str | None = Field(default=None, description="The words that refer to the speaker in the text.")
+    type: SpeakerType = "UNKNOWN"
+    role: str | None = None
+    country: str | None = Field(default=None, description="ISO 3166-1 alpha-2 code.")
+    country_name: str | None = None
+
+
+class ArticleRef(_Public):
+    id: str
+    headline: str | None = None
+    source: str | None = None
+    published: datetime | None = None
+    url: str | None = None
+    href: str = Field(description="This API's URL for the article: /articles/{id}.")
+
+
+class QuoteOut(_Public):
+    id: str
+    text: str
+    highlights: list[Span] = Field(default_factory=list, description="Matched words, as spans into text.")
+    kind: QuoteKind
+    cue: str | None = None
+    start: int | None = Field(default=None, description="Offset of the quote in the article text.")
+    end: int | None = None
+    speaker: SpeakerOut
+    countries: list[str] = Field(default_factory=list, description="Countries the quote mentions (ISO).")
+    article: ArticleRef
+
+
+class FacetBucket(_Public):
+    value: str = Field(description="The value to filter on (a speaker name, an ISO country code).")
+    label: str | None = Field(default=None, description="A readable name for the value, when it differs.")
+    count: int
+
+
+class TimeBucket(_Public):
+    start: date
+    end: date = Field(description="Last day of the bucket, inclusive.")
+    count: int
+
+
+class Facets(_Public):
+    speakers: list[FacetBucket] = Field(default_factory=list)
+    countries: list[FacetBucket] = Field(default_factory=list)
+    over_time: list[TimeBucket] = Field(default_factory=list)
+    interval: Literal["day", "week", "month", "year"] | None = None
+
+
+class QueryEcho(_Public):
+    """The search as understood: normalised values (country as ISO code) so clients can show them."""
+
+    person: str | None = None
+    country: str | None = None
+    country_name: str | None = None
+    mentioned: bool = False
+    text: str | None = None
+    since: date | None = None
+    until: date | None = None
+    source: str | None = None
+    kind: QuoteKind | None = None
+
+
+class QuoteSearchResponse(_Public):
+    total: int
+    total_is_exact: bool = True
+    limit: int
+    offset: int
+    max_offset: int = Field(description="The deepest offset + limit this API pages to.")
+    query: QueryEcho
+    quotes: list[QuoteOut]
+    facets: Facets
+
+
+class PersonSuggestion(_Public):
+    name: str
+    count: int
+    country: str | None = None
+
+
+class PeopleResponse(_Public):
+    prefix: str
+    people: list[PersonSuggestion]
+
+
+class CountryOut(_Public):
+    code: str = Field(description="ISO 3166-1 alpha-2 code.")
+    name: str
+    count: int = Field(description="Quotes whose speaker is from this country.")
+
+
+class CountriesResponse(_Public):
+    countries: list[CountryOut]
+
+
+class ArticleQuote(_Public):
+    text: str
+    start: int
+    end: int
+    kind: QuoteKind
+    cue: str | None = None
+    speaker: SpeakerOut
+    countries: list[str] = Field(default_factory=list)
+
+
+class ArticleEntity(_Public):
+    text: str
+    label: str
+    start: int
+    end: int
+    canonical: str
+
+
+class ArticleOut(_Public):
+    id: str
+    headline: str | None = None
+    text: str
+    published: datetime | None = None
+    version: datetime | None = None
+    source: str | None = None
+    url: str | None = None
+    countries: list[str] = Field(default_factory=list)
+    entities: list[ArticleEntity] = Field(default_factory=list)
+    quotes: list[ArticleQuote] = Field(default_factory=list)
+
+
+class Health(_Public):
+    status: Literal["ok", "unavailable"]
+    elasticsearch: str = Field(description="Elasticsearch version when reachable, else the failure.")
+
+
+class ErrorItem(_Public):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ValidationProblem(_Public):
+    """A 422: ``message`` is one readable line; ``detail`` lists each bad parameter."""
+
+    message: str
+    detail: list[ErrorItem]

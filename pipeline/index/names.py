@@ -1,0 +1,188 @@
+"""Person-name keys: how a typed name and an indexed speaker name meet. Pure; no I/O after loading.
+
+People type names loosely: surname alone ("Blinken"), any case, no accents ("Zelenskyy" for
+"Zelenskyy", "Sergei" for "Sergey"), with the role in front ("Foreign Minister Sergey Lavrov"). Both
+sides, the speaker name at index time and the person at query time, go through the same steps:
+
+1. ``fold``: lower case, accents and ligatures off (``Łukasz`` -> ``lukasz``, ``Gérard`` -> ``gerard``),
+   apostrophes dropped (``O'Brien`` -> ``obrien``), words split on anything else.
+2. ``name_tokens``: role words, titles and connectors dropped (``config/name_variants.yaml`` plus the NLP
+   layer's ``config/titles.yaml`` when present); at query time also a country word or demonym directly
+   before a title ("*Russian* Deputy Foreign Minister ..."). A name made only of title words keeps them,
+   so a speaker recorded as "The President" can still be found.
+3. ``token_key``: transliteration folding, so common romanisations of one name give one key:
+   ``-iy/-yy/-ii/-yi`` endings and ``y`` -> ``i`` (Zelensky/Zelenskyy/Zelenskiy, Sergey/Sergei,
+   Dmitry/Dmitriy), ``x`` -> ``ks`` (Alexei/Aleksei), ``kh`` -> ``h`` (Mikhail/Mihail), initial ``ye`` ->
+   ``e`` (Yevgeny/Evgeny), doubled letters single (Mohammed/Mohamed), then the explicit variant groups
+   of the config file for what rules cannot reach (Gaddafi/Qaddafi).
+
+The index stores every token key of the speaker name (``speaker.name_keys``) and the joined key
+(``speaker.name_key``, one value per person for facets); a person query requires every token key of
+what was typed, so "Lavrov" finds "Sergey Lavrov" but "Sergey Lavrov" does not find "Sergey Ryabkov".
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pipeline.settings import PROJECT_ROOT
+
+CONFIG_DIR = PROJECT_ROOT / "config"
+
+# Letters NFKD does not decompose into a base letter plus marks.
+_SPECIAL_LETTERS = str.maketrans(
+    {"ß": "ss", "ø": "o", "Ø": "o", "ł": "l", "Ł": "l", "đ": "d", "Đ": "d", "æ": "ae", "Æ": "ae",
+     "œ": "oe", "Œ": "oe", "ı": "i", "þ": "th", "ð": "d", "ħ": "h"}
+)
+_APOSTROPHES = re.compile(r"['\u2019\u02bc`\u00b4]")
+_WORD = re.compile(r"[a-z0-9]+")
+_FINAL_IY = re.compile(r"(?:iy|yy|ii|ij|yi|yj)$")
+_DOUBLED = re.compile(r"(.)\1+")
+
+# Country words and demonyms are only dropped from what users type, and only right before a title.
+CountryWord = Callable[[str], bool]
+
+
+@dataclass(frozen=True)
+class NameLexicon:
+    """Title words, connectors and explicit variant groups (spelling key -> canonical key)."""
+
+    titles: frozenset[str] = frozenset()
+    connectors: frozenset[str] = frozenset()
+    variants: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_data(
+        cls, titles: Iterable[str], connectors: Iterable[str], variant_groups: Iterable[Iterable[str]]
+    ) -> NameLexicon:
+        folded_titles = frozenset(t for word in titles for t in fold_words(word))
+        folded_connectors = frozenset(t for word in connectors for t in fold_words(word))
+        variants: dict[str, str] = {}
+        for group in variant_groups:
+            keys = [_rule_key(t) for spelling in group for t in fold_words(spelling)]
+            if keys:
+                for key in keys:
+                    variants[key] = keys[0]
+        return cls(folded_titles, folded_connectors, variants)
+
+    @classmethod
+    def load(cls, config_dir: Path = CONFIG_DIR) -> NameLexicon:
+        """Read ``name_variants.yaml`` and, when it exists, the title words of ``titles.yaml``."""
+        data = _read_yaml(config_dir / "name_variants.yaml")
+        titles: list[str] = list(data.get("titles") or [])
+        titles.extend(_titles_from(_read_yaml(config_dir / "titles.yaml")))
+        return cls.from_data(titles, data.get("connectors") or [], data.get("variants") or [])
+
+
+@lru_cache(maxsize=1)
+def default_lexicon() -> NameLexicon:
+    """The lexicon from the repository's ``config/``, read once per process."""
+    return NameLexicon.load()
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def _titles_from(data: Mapping[str, Any]) -> list[str]:
+    """Title words from the NLP layer's lexicon, whatever its exact shape (lists of strings, or
+    mappings whose keys are titles), so this module does not break when that file evolves."""
+    words: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, str):
+            words.append(value)
+        elif isinstance(value, Mapping):
+            for key, inner in value.items():
+                if isinstance(key, str) and (inner is None or isinstance(inner, str | int | float)):
+                    words.append(key)
+                else:
+                    walk(inner)
+        elif isinstance(value, list | tuple):
+            for inner in value:
+                walk(inner)
+
+    for key in ("titles", "honorifics", "roles", "role_words"):
+        if key in data:
+            walk(data[key])
+    return words
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, ligatures or apostrophes (``"Gérard O'Brien"`` -> ``"gerard obrien"``)."""
+    text = text.translate(_SPECIAL_LETTERS)
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _APOSTROPHES.sub("", stripped.lower())
+
+
+def fold_words(text: str) -> list[str]:
+    """The folded words of ``text`` (ASCII letters and digits only)."""
+    return _WORD.findall(fold(text))
+
+
+def _rule_key(token: str) -> str:
+    key = token
+    if key.startswith("ye") and len(key) > 3:  # Yevgeny/Evgeny, Yelena/Elena
+        key = "e" + key[2:]
+    key = key.replace("x", "ks").replace("kh", "h")
+    key = _FINAL_IY.sub("i", key)  # Zelenskyy/Zelenskiy/Zelenskii -> zelenski
+    key = key.replace("y", "i")  # Sergey/Sergei, Zelensky, Tymoshenko/Timoshenko
+    return _DOUBLED.sub(r"\1", key)  # Mohammed/Mohamed, Zelenskyy's yy already gone
+
+
+def token_key(token: str, lexicon: NameLexicon) -> str:
+    """The transliteration-folded key of one folded word."""
+    key = _rule_key(token)
+    return lexicon.variants.get(key, key)
+
+
+def name_tokens(name: str, lexicon: NameLexicon, country_word: CountryWord | None = None) -> list[str]:
+    """Folded words of a person name without titles, role words and connectors.
+
+    ``country_word`` (query side): a predicate for country names/demonyms; such a word is dropped
+    when the next word is a title ("US Secretary of State Antony Blinken"), and kept otherwise
+    ("Jordan Peterson").
+    """
+    words = fold_words(name)
+    named = [w for w in words if w not in lexicon.titles and w not in lexicon.connectors]
+    if country_word is not None:
+        kept: list[str] = []
+        for i, word in enumerate(words):
+            if word in lexicon.titles or word in lexicon.connectors:
+                continue
+            nxt = words[i + 1] if i + 1 < len(words) else None
+            if nxt is not None and nxt in lexicon.titles and country_word(word):
+                continue
+            kept.append(word)
+        named = kept
+    if named:
+        return named
+    # Only titles (a speaker recorded as "The President"): the words are all there is to match.
+    return [w for w in words if w not in lexicon.connectors] or words
+
+
+def name_keys(name: str, lexicon: NameLexicon, country_word: CountryWord | None = None) -> list[str]:
+    """Token keys of a name, in order, without repeats."""
+    keys: list[str] = []
+    for token in name_tokens(name, lexicon, country_word):
+        key = token_key(token, lexicon)
+        if key not in keys:
+            keys.append(key)
+    return keys
+
+
+def name_key(name: str, lexicon: NameLexicon) -> str:
+    """One key per person name: its token keys joined by spaces (``""`` when it has no words)."""
+    return " ".join(name_keys(name, lexicon))

@@ -1,0 +1,462 @@
+"""Bulk writer: a batch of ``EnrichedArticle`` -> Elasticsearch, idempotent and version-safe.
+
+Contract (the stream worker relies on it)::
+
+    report = await write_articles(client, settings, batch)   # may raise TransientError
+    for outcome in report.outcomes:                           # one per article, in batch order
+        outcome.status in {"indexed", "superseded", "rejected"}
+        outcome.reason / outcome.detail                        # set when rejected: for the dead letter
+
+* **indexed** -- the article and its quotes are in the index (also when the same version was already
+  there: redelivery rewrites identical documents under the same ids, so there is exactly one copy).
+* **superseded** -- a newer version of this article is already indexed (or a newer one is in the same
+  batch); nothing was written. Not an error: commit the offset.
+* **rejected** -- Elasticsearch refused one of its documents for good (mapping/parse error): dead-letter
+  the article; the other articles of the batch are unaffected, and the index keeps the previous version.
+* ``TransientError`` -- Elasticsearch unreachable, timing out, 429 or 5xx after a few quick retries with
+  backoff. Nothing is lost: every write is idempotent, so keep the offsets and call again with the same
+  batch later.
+
+How versions are kept (no scripts, no delete_by_query, so it also runs on the embedded devstack node):
+every document carries the article's external version (``documents.article_version``: epoch ms of
+``versioncreated``, else ``published``) with ``version_type=external_gte``, so Elasticsearch itself
+refuses to let an older version overwrite a newer document. Per batch:
+
+1. in-batch duplicates collapse to the newest version; the articles index is read with a real-time
+   ``mget`` (sees writes not yet refreshed) for each article's indexed version and quote ids; articles
+   whose indexed version is newer are *superseded*;
+2. the new quote documents are written; a refusal rolls back that article's new quotes;
+3. the article documents are written (they record the quote ids of that version);
+4. quotes that are gone are deleted with a versioned delete: the previous version's ``quote_ids`` plus
+   any older-version quotes a term query finds (these cover a retry after a partial failure).
+
+Searchable latency: nothing is refreshed per batch (``refresh=False``); the indices have
+``refresh_interval: 1s``, so a write is searchable about a second later. Pass ``refresh=True`` only in
+tests or one-off tools.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from elasticsearch import AsyncElasticsearch, NotFoundError
+from elasticsearch import ConnectionError as EsConnectionError
+from elasticsearch import ConnectionTimeout as EsConnectionTimeout
+from elasticsearch.exceptions import ApiError
+from elasticsearch.helpers import async_scan, async_streaming_bulk
+
+from pipeline.errors import TransientError
+from pipeline.index.documents import ArticleDocs, to_documents
+from pipeline.index.names import NameLexicon, default_lexicon
+from pipeline.models import EnrichedArticle
+from pipeline.settings import Settings
+
+log = logging.getLogger(__name__)
+
+Status = Literal["indexed", "superseded", "rejected"]
+
+# Quick retries inside one call; a longer outage is the caller's to wait out (TransientError).
+DEFAULT_ATTEMPTS = 4
+DEFAULT_BACKOFF = 0.5  # seconds, doubled per attempt: 0.5 + 1 + 2 = 3.5 s before giving up
+_STALE_PAGE = 10_000  # index.max_result_window: beyond it the stale-quote lookup scrolls
+_REASON_CHARS = 500
+
+
+@dataclass(frozen=True)
+class ArticleOutcome:
+    article_id: str
+    status: Status
+    version: int
+    quotes: int = 0  # quote documents written for this article
+    reason: str | None = None  # short code when rejected, e.g. "index_mapping_error"
+    detail: str | None = None  # Elasticsearch's error type and reason when rejected
+
+
+@dataclass(frozen=True)
+class WriteReport:
+    outcomes: tuple[ArticleOutcome, ...]  # one per input article, in batch order
+    quotes_deleted: int = 0
+    retries: int = 0  # bulk attempts repeated because of 429/5xx/connection trouble
+
+    @property
+    def indexed(self) -> list[ArticleOutcome]:
+        return [o for o in self.outcomes if o.status == "indexed"]
+
+    @property
+    def superseded(self) -> list[ArticleOutcome]:
+        return [o for o in self.outcomes if o.status == "superseded"]
+
+    @property
+    def rejected(self) -> list[ArticleOutcome]:
+        return [o for o in self.outcomes if o.status == "rejected"]
+
+    @property
+    def quotes_indexed(self) -> int:
+        return sum(o.quotes for o in self.indexed)
+
+
+@dataclass(frozen=True)
+class _Existing:
+    version: int
+    quote_ids: frozenset[str]
+
+
+@dataclass
+class _Work:
+    """One article being written (the newest of its id in the batch)."""
+
+    docs: ArticleDocs
+    existing: _Existing | None = None
+    status: Status | None = None
+    reason: str | None = None
+    detail: str | None = None
+    written_quotes: set[str] = field(default_factory=set)
+    stale: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class _Item:
+    """The result of one bulk action."""
+
+    status: int
+    error_type: str | None
+    error_reason: str | None
+
+    @property
+    def transient(self) -> bool:
+        return self.status == 429 or self.status >= 500
+
+    @property
+    def ok(self) -> bool:
+        return self.error_type is None and self.status < 300
+
+
+class _Retries:
+    def __init__(self) -> None:
+        self.count = 0
+
+
+async def write_articles(
+    client: AsyncElasticsearch,
+    settings: Settings,
+    batch: Sequence[EnrichedArticle],
+    *,
+    lexicon: NameLexicon | None = None,
+    refresh: bool = False,
+    attempts: int = DEFAULT_ATTEMPTS,
+    backoff: float = DEFAULT_BACKOFF,
+) -> WriteReport:
+    """Index a batch; see the module docstring for outcomes and guarantees."""
+    if not batch:
+        return WriteReport(outcomes=())
+    lex = lexicon or default_lexicon()
+    now = datetime.now(UTC)
+    all_docs = [to_documents(article, lex, now) for article in batch]
+    retries = _Retries()
+
+    # Newest version per article id wins inside the batch (ties: the later delivery).
+    winners: dict[str, int] = {}
+    for i, docs in enumerate(all_docs):
+        current = winners.get(docs.article_id)
+        if current is None or docs.version >= all_docs[current].version:
+            winners[docs.article_id] = i
+    work = {i: _Work(all_docs[i]) for i in winners.values()}
+
+    existing = await _fetch_existing(client, settings, [w.docs.article_doc_id for w in work.values()], retries,
+                                     attempts, backoff)
+    for w in work.values():
+        w.existing = existing.get(w.docs.article_doc_id)
+        if w.existing is not None and w.existing.version > w.docs.version:
+            w.status = "superseded"
+
+    live = [w for w in work.values() if w.status is None]
+    await _write_quotes(client, settings, live, retries, attempts, backoff)
+    live = [w for w in live if w.status is None]
+    await _write_article_docs(client, settings, live, retries, attempts, backoff)
+    live = [w for w in live if w.status is None]
+    for w in live:
+        w.status = "indexed"
+    deleted = await _delete_stale(client, settings, live, retries, attempts, backoff)
+
+    if refresh:
+        await _call(client.indices.refresh(index=[settings.quotes_alias, settings.articles_alias]))
+
+    outcomes: list[ArticleOutcome] = []
+    for i, docs in enumerate(all_docs):
+        winner = work[winners[docs.article_id]]
+        if i != winners[docs.article_id] and docs.version < winner.docs.version:
+            outcomes.append(ArticleOutcome(docs.article_id, "superseded", docs.version))
+            continue
+        status = winner.status or "indexed"
+        outcomes.append(
+            ArticleOutcome(
+                article_id=docs.article_id,
+                status=status,
+                version=docs.version,
+                quotes=len(winner.docs.quotes) if status == "indexed" else 0,
+                reason=winner.reason,
+                detail=winner.detail,
+            )
+        )
+    report = WriteReport(outcomes=tuple(outcomes), quotes_deleted=deleted, retries=retries.count)
+    log.debug(
+        "bulk write: %d indexed, %d superseded, %d rejected, %d quotes, %d stale deleted, %d retries",
+        len(report.indexed), len(report.superseded), len(report.rejected), report.quotes_indexed,
+        deleted, retries.count,
+    )
+    return report
+
+
+# --- phases ----------------------------------------------------------------------------------------
+
+
+async def _fetch_existing(
+    client: AsyncElasticsearch, settings: Settings, doc_ids: list[str], retries: _Retries,
+    attempts: int, backoff: float,
+) -> dict[str, _Existing]:
+    """Indexed version and quote ids per article document id (real-time GET semantics)."""
+    if not doc_ids:
+        return {}
+    response = await _with_retries(
+        lambda: client.mget(index=settings.articles_alias, ids=doc_ids, source_includes=["version", "quote_ids"]),
+        retries, attempts, backoff,
+    )
+    found: dict[str, _Existing] = {}
+    for doc in response.get("docs", []):
+        if doc.get("error"):
+            raise TransientError(f"reading {settings.articles_alias} failed: {doc['error']}")
+        if doc.get("found"):
+            source = doc.get("_source") or {}
+            found[doc["_id"]] = _Existing(int(source.get("version", 0)), frozenset(source.get("quote_ids") or []))
+    return found
+
+
+async def _write_quotes(
+    client: AsyncElasticsearch, settings: Settings, live: list[_Work], retries: _Retries,
+    attempts: int, backoff: float,
+) -> None:
+    actions: list[dict[str, Any]] = []
+    owners: list[tuple[_Work, str]] = []
+    for w in live:
+        for quote in w.docs.quotes:
+            actions.append(_index_action(settings.quotes_alias, quote.id, quote.source, w.docs.version))
+            owners.append((w, quote.id))
+    items = await _bulk(client, actions, retries, attempts, backoff)
+    for (w, quote_id), item in zip(owners, items, strict=True):
+        if item.ok:
+            w.written_quotes.add(quote_id)
+        else:
+            _fail(w, item)
+    failed = [w for w in live if w.status is not None]
+    await _roll_back(client, settings, failed, retries, attempts, backoff)
+
+
+async def _write_article_docs(
+    client: AsyncElasticsearch, settings: Settings, live: list[_Work], retries: _Retries,
+    attempts: int, backoff: float,
+) -> None:
+    actions = [
+        _index_action(settings.articles_alias, w.docs.article_doc_id, w.docs.article, w.docs.version) for w in live
+    ]
+    items = await _bulk(client, actions, retries, attempts, backoff)
+    for w, item in zip(live, items, strict=True):
+        if not item.ok:
+            _fail(w, item)
+    await _roll_back(client, settings, [w for w in live if w.status is not None], retries, attempts, backoff)
+
+
+async def _delete_stale(
+    client: AsyncElasticsearch, settings: Settings, done: list[_Work], retries: _Retries,
+    attempts: int, backoff: float,
+) -> int:
+    if not done:
+        return 0
+    older = await _older_quote_ids(client, settings, done, retries, attempts, backoff)
+    actions: list[dict[str, Any]] = []
+    for w in done:
+        keep = set(w.docs.quote_ids)
+        previous = w.existing.quote_ids if w.existing else frozenset()
+        for quote_id in sorted((previous | older.get(w.docs.article_id, set())) - keep):
+            actions.append(_delete_action(settings.quotes_alias, quote_id, w.docs.version))
+    items = await _bulk(client, actions, retries, attempts, backoff)
+    # 404: already gone; 409: a newer version owns the id now. Both fine.
+    deleted = sum(1 for item in items if item.ok)
+    for item in items:
+        if not item.ok and item.status not in (404, 409):
+            log.warning("stale quote not deleted: %s %s", item.error_type, item.error_reason)
+    return deleted
+
+
+async def _older_quote_ids(
+    client: AsyncElasticsearch, settings: Settings, done: list[_Work], retries: _Retries,
+    attempts: int, backoff: float,
+) -> dict[str, set[str]]:
+    """Quote ids of older versions of these articles that the index can see (i.e. refreshed)."""
+    query = {
+        "bool": {
+            "should": [
+                {
+                    "bool": {
+                        "filter": [
+                            {"term": {"article_id": w.docs.article_id}},
+                            {"range": {"article_version": {"lt": w.docs.version}}},
+                        ]
+                    }
+                }
+                for w in done
+            ],
+            "minimum_should_match": 1,
+        }
+    }
+    response = await _with_retries(
+        lambda: client.search(
+            index=settings.quotes_alias, query=query, size=_STALE_PAGE, source_includes=["article_id"],
+            track_total_hits=True,
+        ),
+        retries, attempts, backoff,
+    )
+    hits = response["hits"]["hits"]
+    if response["hits"]["total"]["value"] > len(hits):
+        hits = [hit async for hit in async_scan(client, index=settings.quotes_alias, query={"query": query},
+                                                _source_includes=["article_id"])]
+    older: dict[str, set[str]] = {}
+    for hit in hits:
+        older.setdefault(hit["_source"]["article_id"], set()).add(hit["_id"])
+    return older
+
+
+async def _roll_back(
+    client: AsyncElasticsearch, settings: Settings, failed: list[_Work], retries: _Retries,
+    attempts: int, backoff: float,
+) -> None:
+    """Remove quotes a failed article wrote that its previous version did not have (best effort)."""
+    actions = [
+        _delete_action(settings.quotes_alias, quote_id, w.docs.version)
+        for w in failed
+        for quote_id in sorted(w.written_quotes - (w.existing.quote_ids if w.existing else frozenset()))
+    ]
+    if actions:
+        await _bulk(client, actions, retries, attempts, backoff)
+
+
+def _fail(w: _Work, item: _Item) -> None:
+    if w.status is not None:
+        return
+    if item.status == 409:  # a newer version of this article got there first
+        w.status = "superseded"
+        return
+    w.status = "rejected"
+    w.reason = "index_mapping_error" if item.status == 400 else f"index_refused_{item.status}"
+    w.detail = f"{item.error_type}: {item.error_reason}"[:_REASON_CHARS]
+
+
+# --- bulk plumbing ---------------------------------------------------------------------------------
+
+
+def _index_action(index: str, doc_id: str, source: Mapping[str, Any], version: int) -> dict[str, Any]:
+    return {
+        "_op_type": "index",
+        "_index": index,
+        "_id": doc_id,
+        "_source": source,
+        "version": version,
+        "version_type": "external_gte",
+    }
+
+
+def _delete_action(index: str, doc_id: str, version: int) -> dict[str, Any]:
+    # external_gte: deletes a document written by this version or an older one, never a newer one.
+    return {"_op_type": "delete", "_index": index, "_id": doc_id, "version": version, "version_type": "external_gte"}
+
+
+def _item(result: Mapping[str, Any]) -> _Item:
+    (body,) = result.values()
+    error = body.get("error")
+    if isinstance(error, Mapping):
+        reason = str(error.get("reason", ""))
+        caused = error.get("caused_by")
+        if isinstance(caused, Mapping) and caused.get("reason"):
+            reason = f"{reason} ({caused.get('type')}: {caused.get('reason')})"
+        return _Item(int(body.get("status", 500)), str(error.get("type", "error")), reason)
+    if error is not None:
+        return _Item(int(body.get("status", 500)), "error", str(error))
+    return _Item(int(body.get("status", 200)), None, None)
+
+
+async def _bulk(
+    client: AsyncElasticsearch, actions: list[dict[str, Any]], retries: _Retries, attempts: int, backoff: float,
+) -> list[_Item]:
+    """Run actions; retry the ones refused with 429/5xx and whole requests that fail to connect."""
+    results: list[_Item | None] = [None] * len(actions)
+    pending = list(range(len(actions)))
+    delay = backoff
+    problem = ""
+    for attempt in range(attempts):
+        if not pending:
+            break
+        if attempt:
+            retries.count += 1
+            await asyncio.sleep(delay)
+            delay *= 2
+        try:
+            items = [
+                _item(info)
+                async for _ok, info in async_streaming_bulk(
+                    client, [actions[i] for i in pending], raise_on_error=False, raise_on_exception=True,
+                    max_retries=0, yield_ok=True, require_alias=True,
+                )
+            ]
+        except (EsConnectionError, EsConnectionTimeout) as exc:
+            problem = f"{type(exc).__name__}: {exc}"
+            continue
+        except ApiError as exc:
+            if exc.status_code == 429 or exc.status_code >= 500:
+                problem = f"HTTP {exc.status_code}: {exc}"
+                continue
+            raise
+        still: list[int] = []
+        for i, item in zip(pending, items, strict=True):
+            if item.transient:
+                still.append(i)
+                problem = f"HTTP {item.status} {item.error_type}: {item.error_reason}"
+            elif item.error_type == "index_not_found_exception":
+                raise TransientError(f"index alias missing ({item.error_reason}); run `quotewire setup`")
+            else:
+                results[i] = item
+        pending = still
+    if pending:
+        raise TransientError(f"Elasticsearch bulk write failed after {attempts} attempts: {problem}")
+    return [r for r in results if r is not None]
+
+
+async def _with_retries(call: Any, retries: _Retries, attempts: int, backoff: float) -> Any:
+    delay = backoff
+    problem = ""
+    for attempt in range(attempts):
+        if attempt:
+            retries.count += 1
+            await asyncio.sleep(delay)
+            delay *= 2
+        try:
+            return await call()
+        except NotFoundError as exc:
+            raise TransientError(f"index alias missing ({exc}); run `quotewire setup`") from exc
+        except (EsConnectionError, EsConnectionTimeout) as exc:
+            problem = f"{type(exc).__name__}: {exc}"
+        except ApiError as exc:
+            if exc.status_code != 429 and exc.status_code < 500:
+                raise
+            problem = f"HTTP {exc.status_code}: {exc}"
+    raise TransientError(f"Elasticsearch request failed after {attempts} attempts: {problem}")
+
+
+async def _call(awaitable: Any) -> Any:
+    try:
+        return await awaitable
+    except (EsConnectionError, EsConnectionTimeout) as exc:
+        raise TransientError(f"{type(exc).__name__}: {exc}") from exc

@@ -1,0 +1,327 @@
+"""Named entities with document-level consistency, and the index of the people an article names.
+
+``extract_entities(doc)`` returns every spaCy entity as an ``Entity`` (offsets into the text, which
+``normalize_wire`` keeps equal to the article's), fixed up at document level:
+
+* one person = one canonical full name: "Antonov" after "Anatoly Antonov", "Mr. Smith's" after
+  "John Smith" -> "John Smith". Honorifics, titles spaCy put inside the span ("President Biden") and
+  possessives never reach the canonical name. A surname shared by two people resolves to the nearest
+  full name mentioned before it.
+* a known person's surname or full name that spaCy labelled ORG/GPE/NORP/LOC/FAC/PRODUCT somewhere is
+  relabelled PERSON, unless the word is a country word ("Moscow"); a known surname spaCy did not tag at
+  all ("Antonov underscored ...") becomes a PERSON entity too.
+
+``build_person_index(doc)`` gives a ``PersonIndex`` for speaker resolution: persons in order of mention
+with token positions, and ``resolve(text)`` for names, surnames, unambiguous first names (case- and
+possessive-insensitive). ``analyse_entities(doc)`` computes both once per Doc (cached on it).
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from pipeline.models import Entity
+from pipeline.nlp.countries import CountryLexicon, fold, load_country_lexicon
+from pipeline.nlp.titles import TitleLexicon, load_title_lexicon
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Span, Token
+
+# Labels spaCy gives a surname by mistake ("Antonov" as ORG); others (DATE, MONEY...) are left alone.
+_RELABEL_FROM = frozenset({"ORG", "GPE", "NORP", "LOC", "FAC", "PRODUCT", "WORK_OF_ART"})
+# A mis-labelled person mention is short; "Blinken Foundation for Democracy" is an organisation.
+_MAX_RELABEL_TOKENS = 3
+_POSSESSIVE_TOKENS = frozenset({"'s", "'", "\u2019s", "\u2019"})
+_DOC_CACHE_KEY = "quotewire.entities"
+
+
+@dataclass(frozen=True, slots=True)
+class PersonMention:
+    """One mention of a person: token range [start, end), character range, surface and full name."""
+
+    start: int
+    end: int
+    canonical: str
+    start_char: int
+    end_char: int
+    text: str
+
+
+@dataclass
+class PersonIndex:
+    """The people of one article; build with ``build_person_index(doc)``."""
+
+    persons: list[PersonMention]  # every mention, in text order
+    full_names: dict[str, str] = field(default_factory=dict)  # folded canonical -> canonical
+    surnames: dict[str, list[str]] = field(default_factory=dict)  # folded surname -> canonicals
+    first_names: dict[str, list[str]] = field(default_factory=dict)  # folded first name -> canonicals
+    _starts: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._starts = [p.start for p in self.persons]
+
+    @property
+    def names(self) -> list[str]:
+        """Canonical names in order of first mention."""
+        seen: dict[str, None] = {}
+        for p in self.persons:
+            seen.setdefault(p.canonical, None)
+        return list(seen)
+
+    def resolve(self, text: str, before_token: int | None = None) -> str | None:
+        """The canonical full name ``text`` refers to, or None.
+
+        Accepts a full name, a surname, or a first name that only one person has; case-insensitive,
+        possessive- and honorific-tolerant ("mr. antonov's"). When a surname is shared, the person
+        mentioned last before ``before_token`` wins (without it: the first-mentioned one).
+        """
+        words = _clean_words(text.split())
+        if not words:
+            return None
+        key = fold(" ".join(words))
+        if key in self.full_names:
+            return self.full_names[key]
+        last = fold(words[-1])
+        candidates = self.surnames.get(last)
+        if candidates and (len(words) == 1 or _first_compatible(words[0], candidates)):
+            return self._nearest(candidates, before_token)
+        if len(words) == 1:
+            firsts = self.first_names.get(last)
+            if firsts and len(firsts) == 1 and last not in self.surnames:
+                return firsts[0]
+        return None
+
+    def mentions_of(self, canonical: str) -> list[PersonMention]:
+        return [p for p in self.persons if p.canonical == canonical]
+
+    def last_before(self, token_i: int) -> PersonMention | None:
+        """The last person mention starting before token ``token_i``."""
+        k = bisect.bisect_left(self._starts, token_i)
+        return self.persons[k - 1] if k > 0 else None
+
+    def _nearest(self, candidates: list[str], before_token: int | None) -> str:
+        if len(candidates) == 1 or before_token is None:
+            return candidates[0]
+        wanted = set(candidates)
+        k = bisect.bisect_left(self._starts, before_token)
+        for p in reversed(self.persons[:k]):
+            if p.canonical in wanted:
+                return p.canonical
+        return candidates[0]
+
+
+@dataclass(frozen=True)
+class EntityAnalysis:
+    entities: list[Entity]
+    persons: PersonIndex
+
+
+def extract_entities(doc: Doc) -> list[Entity]:
+    """All entities of ``doc`` with canonical forms and document-level label fixes (see module doc)."""
+    return analyse_entities(doc).entities
+
+
+def build_person_index(doc: Doc) -> PersonIndex:
+    """The ``PersonIndex`` of ``doc`` (shares the single analysis with ``extract_entities``)."""
+    return analyse_entities(doc).persons
+
+
+def analyse_entities(
+    doc: Doc, titles: TitleLexicon | None = None, countries: CountryLexicon | None = None
+) -> EntityAnalysis:
+    """Entities and person index in one pass; cached on ``doc.user_data``."""
+    cached = doc.user_data.get(_DOC_CACHE_KEY)
+    if isinstance(cached, EntityAnalysis):
+        return cached
+    result = _analyse(doc, titles or load_title_lexicon(), countries or load_country_lexicon())
+    doc.user_data[_DOC_CACHE_KEY] = result
+    return result
+
+
+# --- implementation --------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Mention:
+    start: int
+    end: int
+    label: str
+    words: list[str]  # cleaned name words (persons) or the cleaned text as one item
+    span_start: int  # original entity token range (for the Entity record)
+    span_end: int
+    canonical: str = ""
+
+
+def _clean_words(words: list[str], titles: TitleLexicon | None = None) -> list[str]:
+    """Name words without honorifics/titles in front or possessives/punctuation at the end."""
+    lex = titles or load_title_lexicon()
+    out = [w for w in words if w]
+    while out and out[-1] in _POSSESSIVE_TOKENS:
+        out.pop()
+    if out:
+        last = out[-1]
+        for suffix in ("'s", "\u2019s", "'", "\u2019"):
+            if last.lower().endswith(suffix) and len(last) > len(suffix):
+                out[-1] = last[: -len(suffix)]
+                break
+        out[-1] = out[-1].rstrip(".,;:")
+        if not out[-1]:
+            out.pop()
+    while len(out) > 1 and (out[0].lower() in lex.honorifics or out[0].lower() in lex.title_words
+                            or out[0].lower() == "the"):
+        out.pop(0)
+    return out
+
+
+def _person_range(span: Span, titles: TitleLexicon) -> tuple[int, int, list[str]]:
+    """Token range and words of the name inside a PERSON span (titles and possessives trimmed)."""
+    start, end = span.start, span.end
+    doc = span.doc
+    # A span that runs over a line break is two things glued together: keep the part before it.
+    for tok in span:
+        if "\n" in tok.text or "\n" in tok.whitespace_:
+            end = tok.i + 1 if "\n" not in tok.text else tok.i
+            break
+    while end > start and (doc[end - 1].text in _POSSESSIVE_TOKENS or doc[end - 1].is_punct):
+        end -= 1
+    while end - start > 1 and (
+        doc[start].lower_ in titles.honorifics
+        or doc[start].lower_ in titles.title_words
+        or doc[start].lower_ == "the"
+        or doc[start].is_space
+    ):
+        start += 1
+    words = _clean_words([t.text for t in doc[start:end] if not t.is_space], titles)
+    return start, end, words
+
+
+def _first_compatible(first: str, canonicals: list[str]) -> bool:
+    """Does a first name or initial ("J." / "John") fit one of the full names?"""
+    f = fold(first).rstrip(".")
+    for name in canonicals:
+        parts = fold(name).split()
+        if len(parts) > 1 and (parts[0] == f or (len(f) == 1 and parts[0].startswith(f))):
+            return True
+    return False
+
+
+def _analyse(doc: Doc, titles: TitleLexicon, countries: CountryLexicon) -> EntityAnalysis:
+    mentions: list[_Mention] = []
+    for ent in doc.ents:
+        if ent.label_ == "PERSON":
+            start, end, words = _person_range(ent, titles)
+            if words:
+                mentions.append(_Mention(start, end, "PERSON", words, ent.start, ent.end))
+                continue
+        mentions.append(_Mention(ent.start, ent.end, ent.label_, [], ent.start, ent.end))
+
+    # Full names (two words or more), first mention first: the canonical form of each person.
+    full_names: dict[str, str] = {}
+    by_first_last: dict[tuple[str, str], str] = {}
+    surnames: dict[str, list[str]] = {}
+    first_names: dict[str, list[str]] = {}
+    for m in mentions:
+        if m.label != "PERSON" or len(m.words) < 2:
+            continue
+        first, last = fold(m.words[0]), fold(m.words[-1])
+        canonical = by_first_last.get((first, last))
+        if canonical is None:
+            canonical = " ".join(m.words)
+            by_first_last[(first, last)] = canonical
+            surnames.setdefault(last, []).append(canonical)
+            if len(first.rstrip(".")) > 1:
+                first_names.setdefault(first, []).append(canonical)
+        full_names.setdefault(fold(" ".join(m.words)), canonical)
+        m.canonical = canonical
+
+    # Mis-labelled surnames: relabel ORG/GPE/... spans whose text is a known person's name.
+    for m in mentions:
+        if m.label not in _RELABEL_FROM or m.end - m.start > _MAX_RELABEL_TOKENS:
+            continue
+        words = _clean_words([t.text for t in doc[m.start : m.end] if not t.is_space], titles)
+        if not words or not words[0][:1].isupper():
+            continue
+        key = fold(" ".join(words))
+        if key in countries.aliases or key in countries.orgs or " ".join(words) in countries.exact:
+            continue  # "Moscow" stays a place even if someone is called Moscow
+        if key in full_names or (len(words) == 1 and key in surnames):
+            m.label = "PERSON"
+            m.words = words
+
+    # Single-word and other person mentions -> canonical full name.
+    person_starts = sorted((m.start, m.canonical) for m in mentions if m.canonical)
+    starts_only = [s for s, _ in person_starts]
+
+    def nearest_full(candidates: list[str], token_i: int) -> str:
+        if len(candidates) == 1:
+            return candidates[0]
+        k = bisect.bisect_left(starts_only, token_i)
+        wanted = set(candidates)
+        for _s, name in reversed(person_starts[:k]):
+            if name in wanted:
+                return name
+        return candidates[0]
+
+    for m in mentions:
+        if m.label != "PERSON" or m.canonical:
+            continue
+        key = fold(" ".join(m.words))
+        last = fold(m.words[-1])
+        if key in full_names:
+            m.canonical = full_names[key]
+        elif last in surnames and (len(m.words) == 1 or _first_compatible(m.words[0], surnames[last])):
+            m.canonical = nearest_full(surnames[last], m.start)
+        elif len(m.words) == 1 and key in first_names and len(first_names[key]) == 1 and key not in surnames:
+            m.canonical = first_names[key][0]
+        else:
+            m.canonical = " ".join(m.words)
+
+    # Known surnames spaCy left untagged ("Antonov underscored"): PERSON mentions of their own.
+    if surnames:
+        for token in doc:
+            if token.ent_iob_ != "O" or not token.is_title or token.pos_ != "PROPN":
+                continue
+            key = fold(token.text)
+            if key in surnames and key not in countries.aliases:
+                mentions.append(
+                    _Mention(
+                        token.i, token.i + 1, "PERSON", [token.text], token.i, token.i + 1,
+                        nearest_full(surnames[key], token.i),
+                    )
+                )
+        mentions.sort(key=lambda m: m.span_start)
+
+    entities: list[Entity] = []
+    persons: list[PersonMention] = []
+    for m in mentions:
+        span = doc[m.span_start : m.span_end]
+        if m.label == "PERSON":
+            canonical = m.canonical or " ".join(m.words)
+            inner = doc[m.start : m.end]
+            persons.append(
+                PersonMention(m.start, m.end, canonical, inner.start_char, inner.end_char, inner.text)
+            )
+        else:
+            canonical = _canonical_text(span, titles) or span.text
+        entities.append(
+            Entity(text=span.text, label=m.label, start=span.start_char, end=span.end_char, canonical=canonical)
+        )
+    persons.sort(key=lambda p: p.start)
+    index = PersonIndex(
+        persons=persons, full_names=full_names, surnames=surnames, first_names=first_names
+    )
+    return EntityAnalysis(entities=entities, persons=index)
+
+
+def _canonical_text(span: Span, titles: TitleLexicon) -> str:
+    """A non-person entity without a leading "the" or a trailing possessive: "the Kremlin's" -> "Kremlin"."""
+    tokens: list[Token] = [t for t in span if not t.is_space]
+    while tokens and tokens[-1].text in _POSSESSIVE_TOKENS:
+        tokens.pop()
+    if len(tokens) > 1 and tokens[0].lower_ == "the":
+        tokens.pop(0)
+    if not tokens:
+        return ""
+    return span.doc.text[tokens[0].idx : tokens[-1].idx + len(tokens[-1].text)]

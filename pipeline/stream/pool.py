@@ -1,0 +1,139 @@
+"""Enrichment on a process pool, so every core parses: the worker's event loop only waits on futures.
+
+spaCy holds the GIL, so threads would not help; each pool process loads the model once (the pool's
+``initializer``) and then runs ``pipeline.enrich.enrich_batch`` on JSON strings (cheap to pickle,
+nothing stateful crosses the process boundary).
+
+Failures are classified per article, so one article can never stall the stream:
+
+* ``enrich_batch`` reports an article it cannot enrich -> that article is a ``BadArticle``;
+* a chunk raises (a bug the article triggers) -> its articles are re-run one by one and the one that
+  raises alone becomes ``BadArticle("enrich_failed")``;
+* a pool process dies (OOM killer, segfault) -> the pool is rebuilt and the chunk re-run one article at
+  a time; an article that kills a process on its own becomes ``BadArticle("enrich_crashed")``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from pipeline.errors import BadArticle
+from pipeline.models import Article, EnrichedArticle
+
+log = logging.getLogger(__name__)
+
+EnrichOutcome = EnrichedArticle | BadArticle
+
+
+def _load_model(model: str) -> None:
+    """Pool initializer: load the model before the first batch arrives."""
+    from pipeline.enrich import enrich_batch
+
+    enrich_batch([], model)
+
+
+def _ping() -> int:
+    return os.getpid()
+
+
+def pool_size(configured: int) -> int:
+    """0 = one process per CPU core (``os.process_cpu_count`` honours CPU affinity)."""
+    return configured or (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+
+
+class EnrichmentPool:
+    """A process pool running the enrichment engine; ``start``/``close`` around the worker's life."""
+
+    def __init__(self, model: str, processes: int, batch_size: int = 32) -> None:
+        self.model = model
+        self.processes = processes
+        self.batch_size = batch_size
+        self._executor: ProcessPoolExecutor | None = None
+
+    def _new_executor(self) -> ProcessPoolExecutor:
+        # forkserver: children fork from a small clean server process (never from the worker, whose
+        # event loop, Kafka sockets and threads must not be duplicated) and start faster than spawn.
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["pipeline.enrich"])
+        return ProcessPoolExecutor(
+            max_workers=self.processes,
+            mp_context=context,
+            initializer=_load_model,
+            initargs=(self.model,),
+        )
+
+    async def start(self) -> None:
+        """Create the pool and wait until every process has loaded the model."""
+        self._executor = self._new_executor()
+        loop = asyncio.get_running_loop()
+        # One ping per process is not guaranteed to reach every process, but it forces the pool to
+        # spawn all of them, and each runs the initializer (the model load) before its first task.
+        await asyncio.gather(*(loop.run_in_executor(self._executor, _ping) for _ in range(self.processes)))
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+
+    def _rebuild(self) -> None:
+        log.warning("enrichment pool broken (a process died); starting a new one")
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+        self._executor = self._new_executor()
+
+    async def _run(self, articles: Sequence[Article]) -> list[dict[str, Any]]:
+        from pipeline.enrich import enrich_batch
+
+        if self._executor is None:
+            self._executor = self._new_executor()
+        loop = asyncio.get_running_loop()
+        payload = [a.model_dump_json() for a in articles]
+        return await loop.run_in_executor(self._executor, enrich_batch, payload, self.model, self.batch_size)
+
+    async def enrich(self, articles: Sequence[Article]) -> list[EnrichOutcome]:
+        """Enrich a batch across all processes; one outcome per article, in order. Never raises
+        for an article's sake (only ``CancelledError`` leaves)."""
+        if not articles:
+            return []
+        n = max(1, min(self.processes, len(articles)))
+        size = -(-len(articles) // n)  # ceil: n chunks of near-equal size, one per process
+        chunks = [list(articles[i : i + size]) for i in range(0, len(articles), size)]
+        results = await asyncio.gather(*(self._run(chunk) for chunk in chunks), return_exceptions=True)
+        out: list[EnrichOutcome] = []
+        broken = any(isinstance(r, BrokenProcessPool) for r in results)
+        if broken:
+            self._rebuild()
+        for chunk, result in zip(chunks, results, strict=True):
+            if isinstance(result, asyncio.CancelledError):
+                raise result
+            if isinstance(result, BaseException):
+                log.warning("enrichment of a chunk of %d failed (%r); isolating articles", len(chunk), result)
+                out.extend([await self._one(article) for article in chunk])
+            else:
+                out.extend(_outcome(article, item) for article, item in zip(chunk, result, strict=True))
+        return out
+
+    async def _one(self, article: Article) -> EnrichOutcome:
+        """One article alone: an exception or a dead process is that article's fault."""
+        try:
+            result = await self._run([article])
+        except BrokenProcessPool:
+            self._rebuild()
+            return BadArticle("enrich_crashed", f"article {article.id!r} killed an enrichment process")
+        except Exception as exc:  # the engine failed on this article only: dead-letter it
+            return BadArticle("enrich_failed", f"{type(exc).__name__}: {exc}"[:300])
+        return _outcome(article, result[0])
+
+
+def _outcome(article: Article, item: dict[str, Any]) -> EnrichOutcome:
+    if "ok" in item:
+        return EnrichedArticle.model_validate(item["ok"])
+    error = item.get("error") or {}
+    return BadArticle(str(error.get("reason", "enrich_failed")), str(error.get("detail", "")))

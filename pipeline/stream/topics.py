@@ -1,0 +1,95 @@
+"""The three topics, created idempotently with the aiokafka admin client.
+
+* raw articles in: ``settings.topic_partitions`` partitions, so several workers in one group share them;
+* enriched articles out: the same partition count (keyed by article id, like the raw topic);
+* dead letters: one partition - a low-volume audit log read from the beginning by ``dead-letters list``.
+
+Replication: three copies where the cluster has three brokers (the usual production minimum), else one
+per broker (1 on the devstack). aiokafka's ``NewTopic`` refuses ``-1`` (the broker's default), so the
+factor is computed from the cluster's broker count.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pipeline.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# Three copies survive one broker down during another's maintenance: the common production choice.
+MAX_REPLICATION = 3
+
+
+@dataclass(frozen=True, slots=True)
+class TopicSpec:
+    name: str
+    partitions: int
+
+
+def topic_specs(settings: Settings) -> list[TopicSpec]:
+    return [
+        TopicSpec(settings.topic_raw, settings.topic_partitions),
+        TopicSpec(settings.topic_enriched, settings.topic_partitions),
+        TopicSpec(settings.topic_dead_letter, 1),
+    ]
+
+
+async def ensure_topics(settings: Settings) -> dict[str, str]:
+    """Create the missing topics; returns ``{name: "created" | "exists"}``.
+
+    An existing topic with fewer partitions than configured is reported (not altered: adding partitions
+    changes which partition a key maps to, which would break per-article ordering).
+    """
+    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+    from aiokafka.errors import TopicAlreadyExistsError
+
+    from pipeline.kafka_clients import kafka_client_kwargs
+
+    admin = AIOKafkaAdminClient(**kafka_client_kwargs(settings))
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        specs = topic_specs(settings)
+        missing = [s for s in specs if s.name not in existing]
+        outcome = {s.name: "exists" for s in specs if s.name in existing}
+        if missing:
+            cluster = await admin.describe_cluster()
+            replication = max(1, min(MAX_REPLICATION, len(cluster.get("brokers", ())) or 1))
+            response = await admin.create_topics(
+                [NewTopic(s.name, s.partitions, replication) for s in missing]
+            )
+            for name, code, message in _errors(response):
+                if code == 0:
+                    outcome[name] = "created"
+                elif code == TopicAlreadyExistsError.errno:  # created concurrently by another worker
+                    outcome[name] = "exists"
+                else:
+                    raise RuntimeError(f"could not create topic {name}: error {code} {message or ''}")
+        for spec in specs:
+            if outcome.get(spec.name) == "exists":
+                described = await admin.describe_topics([spec.name])
+                have = len(described[0].get("partitions", [])) if described else 0
+                if have < spec.partitions:
+                    log.warning(
+                        "topic %s has %d partitions; %d are configured (not changed)",
+                        spec.name,
+                        have,
+                        spec.partitions,
+                    )
+        return outcome
+    finally:
+        await admin.close()
+
+
+def _errors(response: object) -> list[tuple[str, int, str | None]]:
+    """(topic, error code, message) from a CreateTopics response of any version."""
+    out: list[tuple[str, int, str | None]] = []
+    for item in getattr(response, "topic_errors", ()):
+        name, code = item[0], item[1]
+        message = item[2] if len(item) > 2 and isinstance(item[2], str) else None
+        out.append((name, code, message))
+    return out
