@@ -236,7 +236,27 @@ def _analyse(doc: Doc, titles: TitleLexicon, countries: CountryLexicon) -> Entit
         full_names.setdefault(fold(" ".join(m.words)), canonical)
         m.canonical = canonical
 
-    # Mis-labelled surnames: relabel ORG/GPE/... spans whose text is a known person's name.
+    # A person only ever named by one word ("Antonov", never "Anatoly Antonov"): that word is both
+    # their canonical name and their surname. Votes: how often each such word is tagged PERSON vs not.
+    single_votes: dict[str, int] = {}
+    for m in mentions:
+        if m.label == "PERSON" and len(m.words) == 1:
+            key = fold(m.words[0])
+            if key in surnames or (key in first_names and len(first_names[key]) == 1):
+                continue
+            if key not in full_names:
+                full_names[key] = m.words[0]
+                surnames[key] = [m.words[0]]
+            single_votes[key] = single_votes.get(key, 0) + 1
+    for m in mentions:
+        if m.label != "PERSON" and m.end - m.start == 1:
+            key = fold(doc[m.start].text)
+            if key in single_votes:
+                single_votes[key] -= 1
+
+    # Mis-labelled surnames: relabel ORG/GPE/... spans whose text is a known person's name. A name
+    # seen only as one word must be tagged PERSON at least as often as not ("Jordan" in a story about
+    # the country and one stray PERSON tag stays a place).
     for m in mentions:
         if m.label not in _RELABEL_FROM or m.end - m.start > _MAX_RELABEL_TOKENS:
             continue
@@ -246,6 +266,8 @@ def _analyse(doc: Doc, titles: TitleLexicon, countries: CountryLexicon) -> Entit
         key = fold(" ".join(words))
         if key in countries.aliases or key in countries.orgs or " ".join(words) in countries.exact:
             continue  # "Moscow" stays a place even if someone is called Moscow
+        if key in single_votes and single_votes[key] < 0:
+            continue
         if key in full_names or (len(words) == 1 and key in surnames):
             m.label = "PERSON"
             m.words = words
@@ -284,7 +306,7 @@ def _analyse(doc: Doc, titles: TitleLexicon, countries: CountryLexicon) -> Entit
             if token.ent_iob_ != "O" or not token.is_title or token.pos_ != "PROPN":
                 continue
             key = fold(token.text)
-            if key in surnames and key not in countries.aliases:
+            if key in surnames and key not in countries.aliases and single_votes.get(key, 0) >= 0:
                 mentions.append(
                     _Mention(
                         token.i, token.i + 1, "PERSON", [token.text], token.i, token.i + 1,
@@ -306,7 +328,9 @@ def _analyse(doc: Doc, titles: TitleLexicon, countries: CountryLexicon) -> Entit
         else:
             canonical = _canonical_text(span, titles) or span.text
         entities.append(
-            Entity(text=span.text, label=m.label, start=span.start_char, end=span.end_char, canonical=canonical)
+            Entity(
+                text=span.text, label=m.label, start=span.start_char, end=span.end_char, canonical=canonical
+            )
         )
     persons.sort(key=lambda p: p.start)
     index = PersonIndex(
