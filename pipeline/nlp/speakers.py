@@ -135,18 +135,24 @@ def _genders(
             votes.setdefault(last, Counter())["m"] += 1
         elif low in female:
             votes.setdefault(last, Counter())["f"] += 1
+    # Pronoun votes decide when clear (the article's own usage beats a first-name table); otherwise
+    # the first name decides; a lone vote decides only names the table does not know.
     out: dict[str, Gender] = {}
-    for name, counter in votes.items():
-        top, n = counter.most_common(1)[0]
-        if n >= 1:
+    for p in people:
+        name = p.canonical
+        if name in out:
+            continue
+        counter = votes.get(name, Counter())
+        total = sum(counter.values())
+        top, n = counter.most_common(1)[0] if counter else ("m", 0)
+        parts = name.split()
+        guess = name_gender(parts[0]) if name_gender is not None and len(parts) >= 2 else None
+        if total >= 2 and n / total >= 0.75:
             out[name] = "m" if top == "m" else "f"
-    if name_gender is not None:
-        for p in people:
-            parts = p.canonical.split()
-            if len(parts) >= 2 and p.canonical not in fixed:
-                guess = name_gender(parts[0])
-                if guess is not None:
-                    out[p.canonical] = guess
+        elif guess is not None:
+            out[name] = guess
+        elif total >= 1 and n / total > 0.5:
+            out[name] = "m" if top == "m" else "f"
     out.update(fixed)
     return out
 
