@@ -103,6 +103,8 @@ class Quotation:
     end: int
     paragraph: int  # index of the paragraph where it opens
     multi_paragraph: bool = False
+    # One (start, end) per paragraph: a quotation over several paragraphs is reported per paragraph
+    segments: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,31 +171,35 @@ def find_quotations(text: str) -> list[Quotation]:
     """
     paragraphs = _paragraphs(text)
     found: list[Quotation] = []
-    carried: tuple[int, int] | None = None  # (start, paragraph) of a quotation still open
+    # a quotation still open at a paragraph's end: (start, paragraph, finished segments)
+    carried: tuple[int, int, list[tuple[int, int]]] | None = None
     for p_index, (p_start, p_end) in enumerate(paragraphs):
         marks = _marks(text, p_start, p_end)
         open_at: int | None = None
         open_para = p_index
-        multi = False
+        segments: list[tuple[int, int]] = []
         first_non_space = p_start + (len(text[p_start:p_end]) - len(text[p_start:p_end].lstrip()))
+        seg_start = 0
         if carried is not None:
             if marks and marks[0][0] == first_non_space and marks[0][2] in ("open", "toggle"):
-                open_at, open_para = carried
-                multi = True
+                open_at, open_para, segments = carried
+                seg_start = marks[0][0]
                 marks = marks[1:]
             carried = None
         for pos, length, role in marks:
             if open_at is None:
                 if role in ("open", "toggle"):
-                    open_at, open_para, multi = pos, p_index, False
+                    open_at, open_para, segments, seg_start = pos, p_index, [], pos
                 # a stray closer: ignore it
             elif role in ("close", "toggle"):
-                found.append(Quotation(open_at, pos + length, open_para, multi))
+                segments.append((seg_start, pos + length))
+                found.append(Quotation(open_at, pos + length, open_para, len(segments) > 1, tuple(segments)))
                 open_at = None
             else:  # a second opener while open: the earlier quotation was never closed; drop it
-                open_at, open_para, multi = pos, p_index, False
+                open_at, open_para, segments, seg_start = pos, p_index, [], pos
         if open_at is not None:
-            carried = (open_at, open_para)
+            end = p_start + len(text[p_start:p_end].rstrip())
+            carried = (open_at, open_para, [*segments, (seg_start, end)])
     return found
 
 
@@ -439,10 +445,12 @@ def extract_quotes(doc: Doc, lex: CueLexicon | None = None) -> list[QuoteMatch]:
             prev_q = quotations[qi - 1].end if qi > 0 else 0
             att = _cue_before(doc, cues, cue_positions, lo, max(p_start, prev_q), index)
             rule = "before"
+        segments = q.segments or ((q.start, q.end),)
         if att is None:
-            results.append(
-                QuoteMatch(q.start, q.end, "direct", None, None, None, q.paragraph, True, "floating")
-            )
+            for s_start, s_end in segments:
+                results.append(
+                    QuoteMatch(s_start, s_end, "direct", None, None, None, para_of(s_start), True, "floating")
+                )
             continue
         used_cues.add(att.cue)
         kind: QuoteKind = "direct"
@@ -450,9 +458,13 @@ def extract_quotes(doc: Doc, lex: CueLexicon | None = None) -> list[QuoteMatch]:
         # `X said that "..."`: reported speech wrapped around a quotation is mixed
         if rule == "before" and lo > 0 and doc[lo - 1].lower_ == "that":
             kind, start = "mixed", doc[lo - 1].idx
-        results.append(
-            QuoteMatch(start, q.end, kind, doc[att.cue].text, att.cue, att.speaker, q.paragraph, False, rule)
-        )
+        for n, (s_start, s_end) in enumerate(segments):
+            results.append(
+                QuoteMatch(
+                    start if n == 0 else s_start, s_end, kind, doc[att.cue].text, att.cue, att.speaker,
+                    para_of(s_start), False, rule,
+                )
+            )
         taken.append((start, q.end))
 
     # 2. Reported speech (indirect, or mixed when it carries quoted fragments).
@@ -542,7 +554,10 @@ def _drop_floating_noise(
     It must be long enough, not sit inside reported speech already found, and start a sentence (or a
     paragraph) rather than be a phrase inside a narrative sentence (a title, a scare quote).
     """
-    by_start = {q.start: (lo, hi) for q, (lo, hi) in zip(quotations, q_tokens, strict=True)}
+    by_start: dict[int, tuple[int, int]] = {}
+    for q, (lo, hi) in zip(quotations, q_tokens, strict=True):
+        for s_start, _ in q.segments or ((q.start, q.end),):
+            by_start[s_start] = (lo, hi)
     kept: list[QuoteMatch] = []
     for m in results:
         if not m.floating:
