@@ -24,6 +24,7 @@ import asyncio
 import json
 import re
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 from email.utils import parsedate_to_datetime
@@ -84,10 +85,8 @@ def parse_when(value: object) -> str | None:
         raise ValueError(f"unreadable date {value!r}")
     text = value.strip()
     when: datetime | None = None
-    try:
+    with suppress(ValueError):
         when = datetime.fromisoformat(text)
-    except ValueError:
-        pass
     if when is None:
         for fmt in ("%d-%b-%Y %H:%M:%S.%f", "%d-%b-%Y %H:%M:%S", "%d-%b-%Y"):
             try:
@@ -106,8 +105,10 @@ def parse_when(value: object) -> str | None:
 
 
 def is_ninjs(obj: Mapping[str, Any]) -> bool:
-    return "text" not in obj and "body" not in obj and any(
-        k in obj for k in ("uri", "guid", "body_text", "body_html", "versioncreated")
+    return (
+        "text" not in obj
+        and "body" not in obj
+        and any(k in obj for k in ("uri", "guid", "body_text", "body_html", "versioncreated"))
     )
 
 

@@ -92,6 +92,8 @@ def parse_samples(text: str) -> list[Sample]:
             value = float(m.group("value"))
         except ValueError:
             continue
-        labels = tuple(sorted((lm.group("key"), lm.group("value")) for lm in _LABEL.finditer(m.group("labels") or "")))
+        labels = tuple(
+            sorted((lm.group("key"), lm.group("value")) for lm in _LABEL.finditer(m.group("labels") or ""))
+        )
         out.append((m.group("name"), labels, value))
     return out

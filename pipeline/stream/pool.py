@@ -44,8 +44,10 @@ def _ping() -> int:
 
 
 def pool_size(configured: int) -> int:
-    """0 = one process per CPU core (``os.process_cpu_count`` honours CPU affinity)."""
-    return configured or (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+    """0 = one process per CPU core this process may run on (CPU affinity honoured)."""
+    if configured:
+        return configured
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 class EnrichmentPool:

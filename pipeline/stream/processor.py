@@ -98,12 +98,14 @@ class BatchProcessor:
                 reason, detail = result.rejected[position]
                 rejected.append((message, BadArticle(reason, detail)))
             elif position in result.indexed:
-                out.append((self.topic_enriched, message.origin.key, article.model_dump_json().encode()))
+                out.append((self.topic_enriched, article.id.encode(), article.model_dump_json().encode()))
 
         records: list[Rejected] = [
             make_rejected(message.value, bad.reason, bad.detail, message.origin) for message, bad in rejected
         ]
-        out += [(self.topic_dead_letter, r.key.encode() if r.key else None, encode_rejected(r)) for r in records]
+        out += [
+            (self.topic_dead_letter, r.key.encode() if r.key else None, encode_rejected(r)) for r in records
+        ]
         await self._retrying("publish", lambda: self.publish(out))
 
         self.metrics.add("articles_indexed", len(result.indexed))

@@ -1,0 +1,136 @@
+"""The worker's one agent: batches of raw messages -> ``BatchProcessor`` -> ack.
+
+Why ``noack_take`` and explicit acks rather than ``take``: ``Stream.take`` acks a batch in a
+``finally`` when the consumer asks for the next one - and also when the batch is abandoned (the
+agent raises, or its task is cancelled at shutdown and the generator is closed), so a batch that was
+never indexed could be committed. ``noack_take`` yields the same batches and leaves the acks to us:
+they happen only after ``process`` returned, i.e. after every article of the batch is indexed or
+dead-lettered and every produced message is delivered. Faust commits acked offsets (contiguous per
+partition) every ``COMMIT_INTERVAL_SECONDS`` and at rebalance/shutdown; a SIGKILL before that means the
+batch is read again, and the idempotent index makes the second write a no-op.
+
+One agent instance (``concurrency=1``, faust issue #606: with more, one instance can commit offsets of
+messages another has not finished); parallelism comes from the process pool instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from pipeline.stream.deadletter import Origin
+from pipeline.stream.metrics import PipelineMetrics
+from pipeline.stream.pool import EnrichmentPool, pool_size
+from pipeline.stream.processor import BatchProcessor, IndexResult, RawMessage
+
+if TYPE_CHECKING:
+    import faust
+    from aiokafka import AIOKafkaProducer
+    from elasticsearch import AsyncElasticsearch
+
+    from pipeline.models import EnrichedArticle
+    from pipeline.settings import Settings
+
+log = logging.getLogger(__name__)
+
+AGENT_NAME = "quotewire.enrich-and-index"
+
+
+def raw_message(event: Any) -> RawMessage:
+    message = event.message
+    key = event.key if isinstance(event.key, bytes | None) else str(event.key).encode()
+    value = event.value if isinstance(event.value, bytes | None) else str(event.value).encode()
+    return RawMessage(value, Origin(message.topic, message.partition, message.offset, key))
+
+
+def register_agents(app: faust.App, settings: Settings, metrics: PipelineMetrics) -> Any:
+    # Raw bytes in: faust.Record does not validate, and a decode error on a typed topic is raised
+    # inside the agent; the edge validation is ours (decode.py).
+    raw_topic = app.topic(
+        settings.topic_raw, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
+    )
+
+    @app.agent(raw_topic, name=AGENT_NAME, concurrency=1)
+    async def enrich_and_index(stream: Any) -> None:  # a faust.Stream (StreamT lacks noack_take)
+        size, within = settings.worker_batch_size, settings.worker_batch_seconds
+        async with worker_runtime(settings, metrics) as processor:
+            async for events in stream.noack_take(size, within=within):
+                await processor.process([raw_message(e) for e in events])
+                for event in events:
+                    await stream.ack(event)
+
+    return enrich_and_index
+
+
+@dataclass(slots=True)
+class _Sinks:
+    client: AsyncElasticsearch
+    producer: AIOKafkaProducer
+    settings: Settings
+    metrics: PipelineMetrics
+
+    async def write(self, batch: Sequence[EnrichedArticle]) -> IndexResult:
+        from pipeline.index.writer import write_articles
+
+        report = await write_articles(self.client, self.settings, batch)
+        self.metrics.add("retries", report.retries)
+        indexed: dict[int, int] = {}
+        superseded: set[int] = set()
+        rejected: dict[int, tuple[str, str]] = {}
+        for position, outcome in enumerate(report.outcomes):
+            if outcome.status == "indexed":
+                indexed[position] = outcome.quotes
+            elif outcome.status == "superseded":
+                superseded.add(position)
+            else:
+                rejected[position] = (outcome.reason or "index_rejected", outcome.detail or "")
+        return IndexResult(indexed, frozenset(superseded), rejected)
+
+    async def publish(self, records: Sequence[tuple[str, bytes | None, bytes]]) -> None:
+        from aiokafka.errors import KafkaError
+
+        from pipeline.errors import TransientError
+
+        try:
+            futures = [await self.producer.send(topic, value, key=key) for topic, key, value in records]
+            await asyncio.gather(*futures)
+        except KafkaError as exc:
+            raise TransientError(f"Kafka produce failed: {exc!r}") from exc
+
+
+@asynccontextmanager
+async def worker_runtime(settings: Settings, metrics: PipelineMetrics) -> AsyncIterator[BatchProcessor]:
+    """The agent's resources for its lifetime: process pool, Elasticsearch client, Kafka producer."""
+    from aiokafka import AIOKafkaProducer
+
+    from pipeline.index.client import make_async_client
+    from pipeline.kafka_clients import kafka_client_kwargs
+
+    pool = EnrichmentPool(settings.spacy_model, pool_size(settings.worker_processes))
+    client = make_async_client(settings)
+    # Our own producer for dead letters and enriched articles: acks=all and idempotent, and awaited
+    # before the batch is acked, so a dead letter is never lost either.
+    producer = AIOKafkaProducer(**kafka_client_kwargs(settings), acks="all", enable_idempotence=True)
+    try:
+        log.info("starting %d enrichment processes (model %s)", pool.processes, settings.spacy_model)
+        await pool.start()
+        await producer.start()
+        sinks = _Sinks(client, producer, settings, metrics)
+        log.info("worker ready: %s -> Elasticsearch %s", settings.topic_raw, settings.es_url)
+        yield BatchProcessor(
+            enricher=pool,
+            write=sinks.write,
+            publish=sinks.publish,
+            metrics=metrics,
+            max_text_chars=settings.max_text_chars,
+            topic_enriched=settings.topic_enriched,
+            topic_dead_letter=settings.topic_dead_letter,
+        )
+    finally:
+        await producer.stop()
+        await client.close()
+        pool.close()

@@ -1,0 +1,115 @@
+"""The Faust app, built from ``Settings``. Building it connects to nothing; ``quotewire worker`` runs it.
+
+* broker ``kafka://`` + ``settings.kafka_bootstrap``, with SASL/TLS credentials when configured;
+* consumer group = the app id = ``settings.consumer_group`` (two workers with the same group share the
+  raw topic's partitions);
+* ``store="memory://"``: the app keeps no tables, so there is no local state to lose or recover;
+* the web server on ``settings.worker_web_port`` serves ``/metrics`` (Prometheus text format).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pipeline.kafka_clients import kafka_ssl_context
+from pipeline.stream.metrics import PipelineMetrics
+
+if TYPE_CHECKING:
+    import faust
+
+    from pipeline.settings import Settings
+
+# Offsets of acked batches are committed this often (Faust's default is 2.8 s). Shorter means less
+# re-work after a crash; the cost is one small commit request per interval.
+COMMIT_INTERVAL_SECONDS = 1.0
+
+
+def broker_url(settings: Settings) -> str:
+    servers = [s.strip() for s in settings.kafka_bootstrap.split(",") if s.strip()]
+    return ";".join(f"kafka://{s}" for s in servers)
+
+
+def broker_credentials(settings: Settings) -> Any:
+    """Faust credentials matching ``pipeline.kafka_clients`` (None for PLAINTEXT)."""
+    import faust
+
+    context = kafka_ssl_context(settings)
+    if settings.kafka_security_protocol.startswith("SASL_"):
+        if settings.kafka_sasl_mechanism is None:
+            raise ValueError(
+                f"QUOTEWIRE_KAFKA_SECURITY_PROTOCOL={settings.kafka_security_protocol} needs "
+                "QUOTEWIRE_KAFKA_SASL_MECHANISM"
+            )
+        password = settings.kafka_sasl_password.get_secret_value() if settings.kafka_sasl_password else None
+        return faust.SASLCredentials(
+            username=settings.kafka_sasl_username,
+            password=password,
+            ssl_context=context,
+            mechanism=settings.kafka_sasl_mechanism,
+        )
+    if context is not None:
+        return faust.SSLCredentials(context)
+    return None
+
+
+def make_app(
+    settings: Settings, metrics: PipelineMetrics | None = None, web_port: int | None = None
+) -> faust.App:
+    """The worker app with its agent and /metrics page registered."""
+    import faust
+
+    from pipeline.stream.agents import register_agents
+
+    metrics = metrics or PipelineMetrics()
+    app = faust.App(
+        settings.consumer_group,
+        broker=broker_url(settings),
+        broker_credentials=broker_credentials(settings),
+        store="memory://",
+        autodiscover=False,
+        # Faust only keeps table files here (this app has none); keep it out of the working directory.
+        datadir=str(Path(tempfile.gettempdir()) / "quotewire-faust" / settings.consumer_group),
+        web_enabled=True,
+        web_port=settings.worker_web_port if web_port is None else web_port,
+        topic_partitions=settings.topic_partitions,
+        # A new group starts at the beginning of the raw topic: articles sent before the first worker
+        # started are still indexed.
+        consumer_auto_offset_reset="earliest",
+        broker_commit_interval=COMMIT_INTERVAL_SECONDS,
+        producer_acks=-1,
+        # Wait for in-flight batches before a rebalance or shutdown commits (Faust's default, stated
+        # because the no-loss guarantee depends on it).
+        stream_wait_empty=True,
+    )
+    register_agents(app, settings, metrics)
+    register_pages(app, metrics)
+    return app
+
+
+def consumer_lag(app: faust.App) -> dict[tuple[str, int], int]:
+    """End offset - committed offset for each assigned partition, as this worker last saw them."""
+    lag: dict[tuple[str, int], int] = {}
+    try:
+        consumer = app.consumer
+        assignment = consumer.assignment()
+    except Exception:  # consumer not started yet: no partitions, no lag to report
+        return lag
+    committed = dict(app.monitor.tp_committed_offsets or {})
+    for tp in assignment:
+        try:
+            end = consumer.highwater(tp)
+        except Exception:  # no fetch for this partition yet
+            continue
+        if end is None:
+            continue
+        done = committed.get(tp)
+        lag[(tp.topic, tp.partition)] = max(0, end - (done if done is not None else 0))
+    return lag
+
+
+def register_pages(app: faust.App, metrics: PipelineMetrics) -> None:
+    @app.page("/metrics")
+    async def metrics_page(web: Any, request: Any) -> Any:
+        return web.text(metrics.render(consumer_lag(app)), content_type="text/plain; version=0.0.4")
