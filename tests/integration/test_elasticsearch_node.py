@@ -7,6 +7,7 @@ aliases. Every case holds on the official distribution too (only standard names 
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -156,6 +157,22 @@ def test_field_analysis_follows_the_mapping(
     assert _tokens(es.indices.analyze(index=index, field=field, text=text)) == expected
 
 
+@pytest.mark.parametrize(
+    ("tokenizer", "filters", "text", "expected"),
+    [
+        ("standard", [], "Sergéy Lavrov", ["Sergéy", "Lavrov"]),  # no folding, no lowercasing
+        ("standard", ["lowercase"], "Sergéy Lavrov", ["sergéy", "lavrov"]),
+        ("standard", ["asciifolding"], "Sergéy Lavrov", ["Sergey", "Lavrov"]),
+        ("keyword", ["lowercase", "asciifolding"], "Sergéy Lavrov", ["sergey lavrov"]),
+        ("whitespace", [], "U.S.-led talks", ["U.S.-led", "talks"]),
+    ],
+)
+def test_tokenizers_and_filters(
+    es: Elasticsearch, tokenizer: str, filters: list[str], text: str, expected: list[str]
+) -> None:
+    assert _tokens(es.indices.analyze(tokenizer=tokenizer, filter=filters, text=text)) == expected
+
+
 def test_standard_analyzer_does_not_fold_accents(es: Elasticsearch) -> None:
     assert _tokens(es.indices.analyze(analyzer="standard", text="Sergéy")) == ["sergéy"]
 
@@ -271,3 +288,56 @@ def test_project_index_definitions_are_accepted(es: Elasticsearch, path: Path) -
         assert mapping["dynamic"] == "strict"
     finally:
         es.indices.delete(index=name)
+
+
+# --- the devstack service class, on a node of its own -----------------------------------------
+
+OWN_PORT = 19200  # 19xxx is this file's; tests/integration/test_devstack.py uses 29xxx
+
+
+@pytest.mark.own_devstack
+def test_node_lifecycle_on_its_own_port(tmp_path: Path) -> None:
+    from pipeline.devstack.elastic_node import ES_VERSION, ElasticsearchNode
+    from pipeline.devstack.service import pid_alive, port_in_use
+    from pipeline.errors import DevstackError
+
+    if port_in_use("127.0.0.1", OWN_PORT):
+        pytest.fail(f"test port {OWN_PORT} is already taken; this test needs it free", pytrace=False)
+    settings = Settings(es_url=f"http://127.0.0.1:{OWN_PORT}", devstack_home=tmp_path / "home")
+    node = ElasticsearchNode(settings)
+    node.prepare()
+    node.prepare()  # idempotent: cached classpath and classes
+    assert not node.status().running
+    node.start()
+    try:
+        node.wait_ready(180)
+        first = node.status()
+        assert first.running and first.pid is not None and pid_alive(first.pid)
+        assert first.version == ES_VERSION
+        assert first.java is not None and "Java 2" in first.java  # 21 or newer
+        assert first.rss_bytes is not None and first.rss_bytes > 50 * 1024 * 1024
+        assert "health green" in first.detail or "health yellow" in first.detail
+        node.start()  # already running: a no-op, same process
+        assert node.status().pid == first.pid
+        with Elasticsearch(settings.es_url) as client:
+            assert client.info()["version"]["number"] == ES_VERSION
+        # A second service object on the same port but another home did not start this node:
+        # it must refuse rather than start a competing JVM.
+        other = ElasticsearchNode(Settings(es_url=settings.es_url, devstack_home=tmp_path / "other"))
+        with pytest.raises(DevstackError, match=re.escape(f"port 127.0.0.1:{OWN_PORT} is taken")):
+            other.start()
+    finally:
+        node.stop()
+    assert not pid_alive(first.pid)
+    assert not port_in_use("127.0.0.1", OWN_PORT)
+    assert not node.status().running
+    node.stop()  # stopping twice is harmless
+
+
+def test_refuses_a_remote_url(tmp_path: Path) -> None:
+    from pipeline.devstack.elastic_node import ElasticsearchNode
+    from pipeline.errors import DevstackError
+
+    node = ElasticsearchNode(Settings(es_url="https://es.example.com:9243", devstack_home=tmp_path))
+    with pytest.raises(DevstackError, match=re.escape("only runs Elasticsearch on http://127.0.0.1")):
+        node.prepare()

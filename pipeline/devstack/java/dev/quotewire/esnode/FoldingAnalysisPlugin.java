@@ -4,6 +4,8 @@ import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.analysis.CharArraySet;
 import org.apache.lucene.analysis.LowerCaseFilter;
 import org.apache.lucene.analysis.TokenStream;
+import org.apache.lucene.analysis.core.KeywordTokenizer;
+import org.apache.lucene.analysis.core.WhitespaceTokenizer;
 import org.apache.lucene.analysis.el.GreekLowerCaseFilter;
 import org.apache.lucene.analysis.en.EnglishAnalyzer;
 import org.apache.lucene.analysis.ga.IrishLowerCaseFilter;
@@ -18,6 +20,7 @@ import org.elasticsearch.index.analysis.Analysis;
 import org.elasticsearch.index.analysis.AnalyzerProvider;
 import org.elasticsearch.index.analysis.NormalizingTokenFilterFactory;
 import org.elasticsearch.index.analysis.PreConfiguredTokenFilter;
+import org.elasticsearch.index.analysis.PreConfiguredTokenizer;
 import org.elasticsearch.index.analysis.TokenFilterFactory;
 import org.elasticsearch.indices.analysis.AnalysisModule.AnalysisProvider;
 import org.elasticsearch.plugins.AnalysisPlugin;
@@ -35,7 +38,9 @@ import java.util.Map;
  *   <li>analyzer {@code english} (Lucene's EnglishAnalyzer; options {@code stopwords}, {@code stem_exclusion});</li>
  *   <li>token filter {@code asciifolding} (option {@code preserve_original}), configurable and pre-configured;</li>
  *   <li>token filter type {@code lowercase} (option {@code language}: greek, irish, turkish). The server itself
- *       already pre-configures a plain {@code lowercase} filter, so only the configurable type is added here.</li>
+ *       already pre-configures a plain {@code lowercase} filter, so only the configurable type is added here;</li>
+ *   <li>tokenizers {@code keyword} and {@code whitespace} (pre-configured, no options): the server has only
+ *       {@code standard}.</li>
  * </ul>
  */
 public class FoldingAnalysisPlugin extends Plugin implements AnalysisPlugin {
@@ -54,6 +59,14 @@ public class FoldingAnalysisPlugin extends Plugin implements AnalysisPlugin {
     public List<PreConfiguredTokenFilter> getPreConfiguredTokenFilters() {
         // Usable by name in analyzers and normalizers; `true`: also applied to multi-term (wildcard, prefix) queries.
         return List.of(PreConfiguredTokenFilter.singleton("asciifolding", true, ASCIIFoldingFilter::new));
+    }
+
+    @Override
+    public List<PreConfiguredTokenizer> getPreConfiguredTokenizers() {
+        return List.of(
+            PreConfiguredTokenizer.singleton("keyword", KeywordTokenizer::new),
+            PreConfiguredTokenizer.singleton("whitespace", WhitespaceTokenizer::new)
+        );
     }
 
     static final class EnglishAnalyzerProvider extends AbstractIndexAnalyzerProvider<EnglishAnalyzer> {
