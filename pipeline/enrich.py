@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from pipeline.models import Article, EnrichedArticle, Entity, Quote, Speaker
+from pipeline.models import Article, EnrichedArticle, Quote, Speaker
+from pipeline.nlp.entities import analyse_entities
 from pipeline.nlp.normalize import normalize_wire
 from pipeline.nlp.quotes import CueLexicon, extract_quotes, find_quotations, load_cue_lexicon
 from pipeline.nlp.speakers import (
@@ -45,7 +46,9 @@ class Enricher:
     def load(cls, settings: Settings) -> Enricher:
         from pipeline.nlp.loader import load_nlp
 
-        return cls(load_nlp(settings.spacy_model), load_cue_lexicon(), load_name_genders(), settings.max_text_chars)
+        return cls(
+            load_nlp(settings.spacy_model), load_cue_lexicon(), load_name_genders(), settings.max_text_chars
+        )
 
     def enrich(self, article: Article) -> EnrichedArticle:
         return self.enrich_many([article])[0]
@@ -63,8 +66,9 @@ def enrich_doc(
     doc: Doc, article: Article, cues: CueLexicon, name_gender: NameGender | None = None
 ) -> EnrichedArticle:
     """Everything after parsing: entities, quotes, speakers, countries. ``doc`` is the normalised text."""
-    people = _people(doc)
-    entities = _entities(doc, people)
+    analysis = analyse_entities(doc)
+    people = [PersonMention(p.start, p.end, p.canonical) for p in analysis.persons.persons]
+    entities = analysis.entities
     matches = extract_quotes(doc, cues)
     quoted = _quoted_token_ranges(doc)
     speakers = resolve_speakers(doc, matches, people, cues, quoted, name_gender)
@@ -105,47 +109,6 @@ def _quoted_token_ranges(doc: Doc) -> list[tuple[int, int]]:
         if span is not None:
             out.append((span.start, span.end))
     return out
-
-
-def _people(doc: Doc) -> list[PersonMention]:
-    """Fallback person index: each PERSON mention -> the longest PERSON name sharing its last word."""
-    spans = [e for e in doc.ents if e.label_ == "PERSON" and _plausible_person(e.text)]
-    longest: dict[str, str] = {}
-    for e in spans:
-        name = e.text.strip()
-        if name.endswith(("'s", "\u2019s")):
-            name = name[:-2]
-        parts = name.split()
-        if not parts:
-            continue
-        key = parts[-1].lower()
-        if len(name) > len(longest.get(key, "")):
-            longest[key] = name
-    out: list[PersonMention] = []
-    for e in spans:
-        parts = e.text.replace("'s", "").split()
-        if parts:
-            out.append(PersonMention(e.start, e.end, longest.get(parts[-1].lower(), e.text)))
-    return out
-
-
-def _plausible_person(text: str) -> bool:
-    """spaCy's small model tags photo credits ("Jane Doe /") and codes ("Bill C-74") as people."""
-    return "\n" not in text and not any(ch.isdigit() or ch in "/@|()" for ch in text)
-
-
-def _entities(doc: Doc, people: Sequence[PersonMention]) -> list[Entity]:
-    canon = {(p.start, p.end): p.canonical for p in people}
-    return [
-        Entity(
-            text=e.text,
-            label=e.label_,
-            start=e.start_char,
-            end=e.end_char,
-            canonical=canon.get((e.start, e.end), e.text),
-        )
-        for e in doc.ents
-    ]
 
 
 # --------------------------------------------------------------------------------------------

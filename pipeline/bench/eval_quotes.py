@@ -55,22 +55,28 @@ def _print_errors(gold: list[dict[str, Any]], preds: dict[str, dict[str, Any]], 
             if best is None:
                 if shown["miss"] < limit:
                     shown["miss"] += 1
-                    print(f"MISS [{kind}] {rec['id']}: ...{text[max(0, gs - 120):gs]!r} <<{text[gs:ge]!r}>> "
-                          f"{text[ge:ge + 60]!r}\n")
+                    print(
+                        f"MISS [{kind}] {rec['id']}: ...{text[max(0, gs - 120) : gs]!r} <<{text[gs:ge]!r}>> "
+                        f"{text[ge : ge + 60]!r}\n"
+                    )
                 continue
             remaining.remove(best)
             name = best["speaker"].get("name") or best["speaker"].get("mention") or ""
             if "quotes" in rec and gspk is not None and not scorer.same_speaker(name, gspk):
                 if shown["speaker"] < limit:
                     shown["speaker"] += 1
-                    print(f"SPEAKER {rec['id']}: gold={gspk!r} pred={name!r} mention={best['speaker'].get('mention')!r}"
-                          f" cue={best.get('cue')!r}: {text[max(0, gs - 80):gs]!r} <<{text[gs:ge][:160]!r}>>"
-                          f" {text[ge:ge + 60]!r}\n")
+                    print(
+                        f"SPEAKER {rec['id']}: gold={gspk!r} pred={name!r} mention={best['speaker'].get('mention')!r}"
+                        f" cue={best.get('cue')!r}: {text[max(0, gs - 80) : gs]!r} <<{text[gs:ge][:160]!r}>>"
+                        f" {text[ge : ge + 60]!r}\n"
+                    )
         for p in remaining:
             if shown["fp"] < limit:
                 shown["fp"] += 1
-                print(f"FP [{p['kind']}] {rec['id']}: cue={p.get('cue')!r} ...{text[max(0, p['start'] - 80):p['start']]!r}"
-                      f" <<{text[p['start']:p['end']][:200]!r}>>\n")
+                print(
+                    f"FP [{p['kind']}] {rec['id']}: cue={p.get('cue')!r} ...{text[max(0, p['start'] - 80) : p['start']]!r}"
+                    f" <<{text[p['start'] : p['end']][:200]!r}>>\n"
+                )
 
 
 def evaluate(gold_path: Path, out_dir: Path, errors: int) -> dict[str, Any]:
@@ -93,14 +99,18 @@ def evaluate(gold_path: Path, out_dir: Path, errors: int) -> dict[str, Any]:
         _print_errors(gold, preds, errors)
     run = subprocess.run(
         [sys.executable, str(SCORER), str(gold_path), str(pred_path), "--json"],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     result: dict[str, Any] = json.loads(run.stdout)
     return result
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("gold", nargs="*", type=Path, default=list(DEFAULT_GOLD))
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / ".bench")
     parser.add_argument("--errors", type=int, default=0)

@@ -334,7 +334,11 @@ def _cue_content(doc: Doc, tok: Token, lex: CueLexicon, bounds: _Bounds) -> _Att
 
 def _nearby_subject(doc: Doc, tok: Token, lo: int, hi: int) -> int | None:
     """When the parse gives no subject: a name or pronoun right before (`DeBoer said`) or after the cue."""
-    if tok.i - 1 >= lo and doc[tok.i - 1].pos_ in ("PROPN", "PRON") and doc[tok.i - 1].lower_ not in _RELATIVE:
+    if (
+        tok.i - 1 >= lo
+        and doc[tok.i - 1].pos_ in ("PROPN", "PRON")
+        and doc[tok.i - 1].lower_ not in _RELATIVE
+    ):
         return int(tok.i - 1)
     if tok.i + 1 < hi and doc[tok.i + 1].pos_ in ("PROPN", "PRON") and doc[tok.i + 1].lower_ != "it":
         j = tok.i + 1
@@ -374,8 +378,11 @@ def _find_cues(doc: Doc, lex: CueLexicon) -> dict[int, _Attribution]:
             if att is not None:
                 found[tok.i] = att
             continue
-        if lemma in lex.verbs and tok.pos_ in ("VERB", "AUX") and tok.tag_ != "VBN" or (
-            lemma in lex.verbs and tok.tag_ == "VBN" and any(c.dep_ == "aux" for c in tok.children)
+        if (
+            (lemma in lex.verbs
+            and tok.pos_ in ("VERB", "AUX")
+            and tok.tag_ != "VBN")
+            or (lemma in lex.verbs and tok.tag_ == "VBN" and any(c.dep_ == "aux" for c in tok.children))
         ):
             att = _cue_attribution(doc, tok, lex, bounds)
             if att is not None:
@@ -461,8 +468,15 @@ def extract_quotes(doc: Doc, lex: CueLexicon | None = None) -> list[QuoteMatch]:
         for n, (s_start, s_end) in enumerate(segments):
             results.append(
                 QuoteMatch(
-                    start if n == 0 else s_start, s_end, kind, doc[att.cue].text, att.cue, att.speaker,
-                    para_of(s_start), False, rule,
+                    start if n == 0 else s_start,
+                    s_end,
+                    kind,
+                    doc[att.cue].text,
+                    att.cue,
+                    att.speaker,
+                    para_of(s_start),
+                    False,
+                    rule,
                 )
             )
         taken.append((start, q.end))
@@ -484,7 +498,9 @@ def extract_quotes(doc: Doc, lex: CueLexicon | None = None) -> list[QuoteMatch]:
                 start, end = min(start, q.start), max(end, q.end)
         if lemma in lex.speech_only:
             continue  # "believe", "went on": a cue only next to a quotation
-        if any(s < end and e > start and (min(e, end) - max(s, start)) > 0.5 * (end - start) for s, e in taken):
+        if any(
+            s < end and e > start and (min(e, end) - max(s, start)) > 0.5 * (end - start) for s, e in taken
+        ):
             continue  # a quotation already attributed covers it
         results.append(
             QuoteMatch(start, end, kind, doc[pos].text, pos, att.speaker, para_of(start), False, att.rule)
@@ -569,7 +585,9 @@ def _drop_floating_noise(
         if any(s <= m.start and m.end <= e for s, e in taken):
             continue
         prev = doc[lo - 1] if lo > 0 else None
-        if prev is not None and not (prev.is_space or prev.text in _CLAUSE_END or prev.is_quote or "\n" in prev.text):
+        if prev is not None and not (
+            prev.is_space or prev.text in _CLAUSE_END or prev.is_quote or "\n" in prev.text
+        ):
             continue
         kept.append(m)
     return kept
@@ -596,6 +614,10 @@ def speaker_mention_span(doc: Doc, head: int) -> Span:
     end = tok.i + 1
     if tok.pos_ == "NOUN":
         for child in tok.rights:
-            if child.dep_ == "prep" and child.lower_ in ("for", "of", "at", "with", "from") and child.i == end:
+            if (
+                child.dep_ == "prep"
+                and child.lower_ in ("for", "of", "at", "with", "from")
+                and child.i == end
+            ):
                 end = int(child.right_edge.i) + 1
     return doc[start:end]

@@ -166,7 +166,9 @@ def _titles(doc: Doc, people: Sequence[PersonMention]) -> dict[str, str]:
         lo = p.start
         # pre-modifiers: the title words right before the name, up to a determiner or punctuation
         j = lo - 1
-        while j >= 0 and j >= lo - 6 and not doc[j].is_punct and doc[j].pos_ in ("PROPN", "NOUN", "ADJ", "ADP"):
+        while (
+            j >= 0 and j >= lo - 6 and not doc[j].is_punct and doc[j].pos_ in ("PROPN", "NOUN", "ADJ", "ADP")
+        ):
             words.append(doc[j].lower_)
             j -= 1
         for child in head.children:
@@ -201,7 +203,9 @@ def _previous_person(ctx: _Context, before: int, gender: Gender | None) -> str |
     k = bisect.bisect_left(ctx.person_starts, before) - 1
     while k >= 0:
         p = ctx.people[k]
-        if not _inside(ctx.quoted, p.start) and (gender is None or ctx.genders.get(p.canonical, gender) == gender):
+        if not _inside(ctx.quoted, p.start) and (
+            gender is None or ctx.genders.get(p.canonical, gender) == gender
+        ):
             return p.canonical
         k -= 1
     return None
@@ -278,7 +282,9 @@ def resolve_speakers(
             for j in pending_floating:
                 if matches[j].paragraph == m.paragraph:
                     out[j] = ResolvedSpeaker(resolved.name, None, resolved.type)
-        pending_floating = [j for j in pending_floating if matches[j].paragraph == m.paragraph and not out[j].name]
+        pending_floating = [
+            j for j in pending_floating if matches[j].paragraph == m.paragraph and not out[j].name
+        ]
     return out
 
 
@@ -332,6 +338,7 @@ def _resolve_mention(
             if previous is not None and previous.type != "PERSON" and previous.name:
                 return made(previous.name, previous.type)
             return made(mention, "UNKNOWN")
+
         def compatible(name: str) -> bool:
             return gender is None or ctx.genders.get(name, gender) == gender
 
@@ -365,7 +372,8 @@ def _resolve_mention(
     if lemma in ctx.lex.document_nouns or head.lower_ in ctx.lex.document_nouns:
         # `a study by X said`, `according to the memo`: the author speaks
         author = next(
-            (t for t in head.subtree if t.dep_ == "pobj" and t.head.lower_ == "by" and t.pos_ == "PROPN"), None
+            (t for t in head.subtree if t.dep_ == "pobj" and t.head.lower_ == "by" and t.pos_ == "PROPN"),
+            None,
         )
         if author is not None:
             named = _person_at(ctx, doc[author.i : author.i + 1])
