@@ -1,0 +1,328 @@
+"""A speaker's role, country and organisation from the words around a mention.
+
+``describe_speaker(doc, span, lexicon)`` reads, for a person span:
+
+* pre-modifiers: "Russian Deputy Foreign Minister Sergey Ryabkov" -> role "Deputy Foreign Minister",
+  country RU; "US Secretary of State Antony Blinken" -> "Secretary of State", US; "Toronto Maple Leafs
+  coach Sheldon Keefe" -> role "coach", org "Toronto Maple Leafs"; "Canada's Prime Minister ..." -> CA.
+* appositions, either side: "Anatoly Antonov, Russia's ambassador to the US," -> role "ambassador to
+  the US", country RU (the possessor's country, not the posting's: "to/in/at X" never gives the
+  country; "of/for X" does); "a spokesperson for the Mexican Foreign Ministry" -> org and country MX.
+
+and for a mention that is not a person:
+
+* an organisation ("the Russian embassy", "the Russian embassy's Telegram channel") -> org
+  "Russian embassy", country RU;
+* a description ("the diplomat", "the top US diplomat") -> role "top diplomat", country US, and the
+  role groups ({"diplomat"}) so that a resolver can match it with a person described earlier as an
+  ambassador (groups come from ``role_nouns`` in config/titles.yaml).
+
+The person's country is the first of: a country word in the title, in the apposition, the country of
+the organisation. ``describe_people`` merges the descriptions of every mention of each person.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from pipeline.nlp.countries import CountryLexicon
+from pipeline.nlp.titles import TitleLexicon, load_title_lexicon
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Span, Token
+
+    from pipeline.nlp.entities import PersonIndex
+
+# How far left a title may reach ("Russian Deputy Foreign Minister for Asia-Pacific Affairs ...").
+_MAX_PREMODIFIER_TOKENS = 9
+_POSSESSIVE = frozenset({"'s", "'", "\u2019s", "\u2019"})
+# Prepositions after a role noun that name the person's own side ("minister of Ukraine",
+# "spokesperson for the ministry") vs their posting ("ambassador to the US", "envoy in Kabul").
+_OWN_PREPS = frozenset({"of", "for", "with", "from"})
+_NOUNISH = frozenset({"NOUN", "PROPN"})
+_PLACE_LABELS = frozenset({"GPE", "NORP", "LOC"})
+
+
+@dataclass(frozen=True, slots=True)
+class SpeakerDescription:
+    """What the text says a speaker is. ``groups``: role-noun groups of ``role`` ("diplomat", ...)."""
+
+    role: str | None = None
+    country: str | None = None  # ISO 3166-1 alpha-2
+    org: str | None = None
+    groups: frozenset[str] = field(default_factory=frozenset)
+
+    def merged(self, other: SpeakerDescription) -> SpeakerDescription:
+        """Fill this description's gaps from ``other`` (this one wins where both know)."""
+        return SpeakerDescription(
+            role=self.role or other.role,
+            country=self.country or other.country,
+            org=self.org or other.org,
+            groups=self.groups | other.groups,
+        )
+
+
+def describe_speaker(
+    doc: Doc, span: Span, lexicon: CountryLexicon, titles: TitleLexicon | None = None
+) -> SpeakerDescription:
+    """Role, country and organisation of the speaker mentioned by ``span`` (see module doc)."""
+    lex = titles or load_title_lexicon()
+    countries = _country_tokens(doc, lexicon)
+    person = [t for t in span if t.ent_type_ == "PERSON"]
+    if person:
+        return _describe_person(doc, span, person, lex, lexicon, countries)
+    return _describe_other(doc, span, lex, lexicon, countries)
+
+
+def describe_people(
+    doc: Doc, people: PersonIndex, lexicon: CountryLexicon, titles: TitleLexicon | None = None
+) -> dict[str, SpeakerDescription]:
+    """One merged description per canonical person name, from all of their mentions in ``doc``.
+
+    Earlier mentions win where two disagree (the first, full introduction of a person carries the title).
+    """
+    out: dict[str, SpeakerDescription] = {}
+    for mention in people.persons:
+        desc = describe_speaker(doc, doc[mention.start : mention.end], lexicon, titles)
+        prev = out.get(mention.canonical)
+        out[mention.canonical] = prev.merged(desc) if prev else desc
+    return out
+
+
+def role_groups(text: str, titles: TitleLexicon | None = None) -> frozenset[str]:
+    """Role-noun groups of a role or description ("the top US diplomat" -> {"diplomat"})."""
+    return (titles or load_title_lexicon()).groups_of(text)
+
+
+# --- implementation --------------------------------------------------------------------------
+
+
+def _country_tokens(doc: Doc, lexicon: CountryLexicon) -> dict[int, str]:
+    """token index -> country code for every token inside a country mention of ``doc``."""
+    key = "quotewire.country_tokens"
+    cached = doc.user_data.get(key)
+    if isinstance(cached, dict):
+        return cached
+    out: dict[int, str] = {}
+    for mention in lexicon.mentions(doc):
+        span = doc.char_span(mention.start, mention.end, alignment_mode="expand")
+        if span is not None:
+            for tok in span:
+                out[tok.i] = mention.code
+    doc.user_data[key] = out
+    return out
+
+
+def _is_title_token(tok: Token, lex: TitleLexicon) -> bool:
+    low = tok.lower_
+    if lex.is_role_word(low):
+        return True
+    if not (tok.text[:1].isupper() and tok.pos_ in ("PROPN", "NOUN", "ADJ")):
+        return False
+    # A capital at a sentence start says nothing, unless spaCy saw a place, people or organisation.
+    return not tok.is_sent_start or tok.ent_type_ in ("GPE", "NORP", "LOC", "ORG")
+
+
+def _premodifiers(doc: Doc, start: int, lex: TitleLexicon) -> list[Token]:
+    """Title tokens right before a name, left to right; possessive owners included ("Canada 's")."""
+    out: list[Token] = []
+    j = start - 1
+    while j >= 0 and start - j <= _MAX_PREMODIFIER_TOKENS:
+        tok = doc[j]
+        if tok.is_space or "\n" in tok.whitespace_ or tok.ent_type_ == "PERSON":
+            break
+        if tok.text in _POSSESSIVE:
+            out.append(tok)
+            j -= 1
+            continue
+        if tok.lower_ in lex.connectors and tok.lower_ != "the" and out:
+            out.append(tok)
+            j -= 1
+            continue
+        if tok.is_punct or tok.pos_ in ("DET", "VERB", "AUX", "PRON", "SCONJ", "CCONJ", "NUM", "ADV"):
+            break
+        if not _is_title_token(tok, lex):
+            break
+        out.append(tok)
+        if tok.is_sent_start:
+            break
+        j -= 1
+    out.reverse()
+    # A title never starts with a connector or a possessive marker ("of Foreign Affairs ...").
+    while out and (out[0].lower_ in lex.connectors or out[0].text in _POSSESSIVE):
+        out.pop(0)
+    return out
+
+
+def _text_of(tokens: list[Token]) -> str | None:
+    """Tokens (in order, possibly with gaps) as text, whitespace collapsed."""
+    if not tokens:
+        return None
+    parts: list[str] = []
+    for k, tok in enumerate(tokens):
+        parts.append(tok.text)
+        if k + 1 < len(tokens):
+            parts.append(" " if tok.whitespace_ or tokens[k + 1].i != tok.i + 1 else "")
+    text = "".join(parts).strip(" ,;:-")
+    return " ".join(text.split()) or None
+
+
+def _trim(tokens: list[Token], lex: TitleLexicon) -> list[Token]:
+    """Drop determiners, possessive markers and connectors from the ends of a token run."""
+    while tokens and (
+        tokens[0].pos_ == "DET" or tokens[0].text in _POSSESSIVE or tokens[0].lower_ in lex.connectors
+    ):
+        tokens = tokens[1:]
+    while tokens and (
+        tokens[-1].is_punct or tokens[-1].text in _POSSESSIVE or tokens[-1].lower_ in lex.connectors
+    ):
+        tokens = tokens[:-1]
+    return tokens
+
+
+def _split_title(
+    tokens: list[Token], lex: TitleLexicon, countries: dict[int, str]
+) -> tuple[list[Token], str | None, list[Token]]:
+    """Split pre-modifiers into (org tokens at the left edge, country, role tokens)."""
+    country: str | None = None
+    org: list[Token] = []
+    role: list[Token] = []
+    seen_role_word = False
+    for tok in tokens:
+        code = countries.get(tok.i)
+        if code is not None and (not seen_role_word or tok.ent_type_ in _PLACE_LABELS):
+            country = country or code
+            continue
+        if tok.ent_type_ == "ORG" and not seen_role_word and not lex.is_role_word(tok.lower_):
+            org.append(tok)
+            continue
+        if tok.text in _POSSESSIVE:
+            continue
+        role.append(tok)
+        if lex.is_role_word(tok.lower_):
+            seen_role_word = True
+    role = _trim(role, lex)
+    if role and not any(lex.is_role_word(t.lower_) for t in role):
+        role = []  # "Earlier" or a place name is not a title
+    return org, country, role
+
+
+def _appositions(head: Token) -> list[Token]:
+    """Nouns in apposition to the name's head, either "Name, the X," or "the X, Name,"."""
+    out = [c for c in head.children if c.dep_ == "appos" and c.pos_ in _NOUNISH and c.ent_type_ != "PERSON"]
+    if head.dep_ == "appos" and head.head.pos_ in _NOUNISH and head.head.ent_type_ != "PERSON":
+        out.append(head.head)
+    return out
+
+
+def _describe_noun(
+    noun: Token, lex: TitleLexicon, lexicon: CountryLexicon, countries: dict[int, str]
+) -> SpeakerDescription:
+    """Role/country/org of a role noun phrase headed by ``noun`` ("Russia's ambassador to the US")."""
+    doc = noun.doc
+    country: str | None = None
+    org: str | None = None
+    left: list[Token] = []
+    for child in noun.lefts:
+        if child.dep_ == "poss":
+            owner = _trim([t for t in child.subtree if t.text not in _POSSESSIVE], lex)
+            owner_text = _text_of(owner)
+            code = next((countries[t.i] for t in owner if t.i in countries), None)
+            if code:
+                country = country or code
+            elif owner_text and any(t.ent_type_ == "ORG" for t in owner):
+                org = owner_text
+                country = country or lexicon.country_of_org(owner_text)
+            continue
+        left.extend(child.subtree)
+    right: list[Token] = []
+    for child in noun.rights:
+        if child.dep_ in ("relcl", "acl", "punct", "appos", "cc", "conj") or child.text == ",":
+            break
+        right.extend(child.subtree)
+        if child.dep_ == "prep" and child.lower_ in _OWN_PREPS:
+            obj = [t for t in child.subtree if t.i != child.i]
+            obj_text = _text_of(_trim(obj, lex))
+            code = next((countries[t.i] for t in obj if t.i in countries), None)
+            if any(t.ent_type_ == "ORG" for t in obj):
+                # "spokesperson for the Mexican Foreign Ministry": an organisation and its country.
+                org = org or obj_text
+                country = country or (lexicon.country_of_org(obj_text) if obj_text else None) or code
+            elif code:
+                country = country or code  # "foreign minister of Ukraine"
+            elif obj_text and lexicon.country_of_org(obj_text):
+                org = org or obj_text
+                country = country or lexicon.country_of_org(obj_text)
+    role_tokens: list[Token] = []
+    for tok in sorted([*left, noun, *right], key=lambda t: t.i):
+        if tok.i < noun.i and tok.i in countries:
+            country = country or countries[tok.i]
+            continue
+        role_tokens.append(tok)
+    role_tokens = _trim(role_tokens, lex)
+    role = _text_of(role_tokens)
+    del doc
+    return SpeakerDescription(role=role, country=country, org=org, groups=lex.groups_of(role or ""))
+
+
+def _describe_person(
+    doc: Doc,
+    span: Span,
+    person: list[Token],
+    lex: TitleLexicon,
+    lexicon: CountryLexicon,
+    countries: dict[int, str],
+) -> SpeakerDescription:
+    first, last = person[0], person[-1]
+    # Title words spaCy kept inside the span ("President Biden") count as pre-modifiers.
+    inner = [t for t in span if t.i < first.i]
+    tokens = [*_premodifiers(doc, (inner[0].i if inner else first.i), lex), *inner]
+    org_tokens, country, role_tokens = _split_title(tokens, lex, countries)
+    role = _text_of(role_tokens)
+    org = _text_of(_trim(org_tokens, lex))
+    desc = SpeakerDescription(
+        role=role, country=country, org=org, groups=lex.groups_of(role or "")
+    )
+    head = last
+    while head.head.i != head.i and head.head.ent_type_ == "PERSON" and head.head.i in range(
+        first.i, last.i + 1
+    ):
+        head = head.head
+    for noun in _appositions(head):
+        desc = desc.merged(_describe_noun(noun, lex, lexicon, countries))
+    if desc.country is None and desc.org:
+        desc = SpeakerDescription(desc.role, lexicon.country_of_org(desc.org), desc.org, desc.groups)
+    return desc
+
+
+def _describe_other(
+    doc: Doc, span: Span, lex: TitleLexicon, lexicon: CountryLexicon, countries: dict[int, str]
+) -> SpeakerDescription:
+    tokens = [t for t in span if not t.is_space]
+    if not tokens:
+        return SpeakerDescription()
+    root = span.root
+    # "the Russian embassy's Telegram channel": the possessor is the speaker organisation.
+    owner = next((c for c in root.children if c.dep_ == "poss" and c.i >= span.start), None)
+    if owner is not None and not lex.is_role_word(root.lower_):
+        owner_tokens = _trim([t for t in owner.subtree if t.text not in _POSSESSIVE], lex)
+        text = _text_of(owner_tokens)
+        if text:
+            code = lexicon.country_of_org(text) or next(
+                (countries[t.i] for t in owner_tokens if t.i in countries), None
+            )
+            if any(t.ent_type_ in ("PERSON",) for t in owner_tokens):
+                return SpeakerDescription()
+            return SpeakerDescription(org=text, country=code)
+    if lex.is_role_word(root.lower_) and root.ent_type_ not in ("ORG", "GPE", "NORP"):
+        desc = _describe_noun(root, lex, lexicon, countries)
+        return desc
+    # An organisation (or a country standing for its government).
+    text = _text_of(_trim(tokens, lex))
+    if not text:
+        return SpeakerDescription()
+    code = lexicon.country_of_org(text) or lexicon.code_for(text, root.ent_type_ or None)
+    if code is None:
+        code = next((countries[t.i] for t in tokens if t.i in countries), None)
+    return SpeakerDescription(org=text, country=code)
