@@ -6,8 +6,9 @@ sides, the speaker name at index time and the person at query time, go through t
 
 1. ``fold``: lower case, accents and ligatures off (``Łukasz`` -> ``lukasz``, ``Gérard`` -> ``gerard``),
    apostrophes dropped (``O'Brien`` -> ``obrien``), words split on anything else.
-2. ``name_tokens``: role words, titles and connectors dropped (``config/name_variants.yaml`` plus the NLP
-   layer's ``config/titles.yaml`` when present); at query time also a country word or demonym directly
+2. ``name_tokens``: role words, titles and connectors dropped (``config/name_variants.yaml`` plus the
+   honorifics and connectors of the NLP layer's ``config/titles.yaml`` when present); at query time
+   also a country word or demonym directly
    before a title ("*Russian* Deputy Foreign Minister ..."). A name made only of title words keeps them,
    so a speaker recorded as "The President" can still be found.
 3. ``token_key``: transliteration folding, so common romanisations of one name give one key:
@@ -39,8 +40,23 @@ CONFIG_DIR = PROJECT_ROOT / "config"
 
 # Letters NFKD does not decompose into a base letter plus marks.
 _SPECIAL_LETTERS = str.maketrans(
-    {"ß": "ss", "ø": "o", "Ø": "o", "ł": "l", "Ł": "l", "đ": "d", "Đ": "d", "æ": "ae", "Æ": "ae",
-     "œ": "oe", "Œ": "oe", "ı": "i", "þ": "th", "ð": "d", "ħ": "h"}
+    {
+        "ß": "ss",
+        "ø": "o",
+        "Ø": "o",
+        "ł": "l",
+        "Ł": "l",
+        "đ": "d",
+        "Đ": "d",
+        "æ": "ae",
+        "Æ": "ae",
+        "œ": "oe",
+        "Œ": "oe",
+        "\u0131": "i",
+        "þ": "th",
+        "ð": "d",
+        "ħ": "h",
+    }
 )
 _APOSTROPHES = re.compile(r"['\u2019\u02bc`\u00b4]")
 _WORD = re.compile(r"[a-z0-9]+")
@@ -77,9 +93,10 @@ class NameLexicon:
     def load(cls, config_dir: Path = CONFIG_DIR) -> NameLexicon:
         """Read ``name_variants.yaml`` and, when it exists, the title words of ``titles.yaml``."""
         data = _read_yaml(config_dir / "name_variants.yaml")
-        titles: list[str] = list(data.get("titles") or [])
-        titles.extend(_titles_from(_read_yaml(config_dir / "titles.yaml")))
-        return cls.from_data(titles, data.get("connectors") or [], data.get("variants") or [])
+        shared = _read_yaml(config_dir / "titles.yaml")
+        titles = [*_strings(data.get("titles")), *_strings(shared.get("honorifics"))]
+        connectors = [*_strings(data.get("connectors")), *_strings(shared.get("title_connectors"))]
+        return cls.from_data(titles, connectors, data.get("variants") or [])
 
 
 @lru_cache(maxsize=1)
@@ -95,28 +112,11 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return loaded if isinstance(loaded, dict) else {}
 
 
-def _titles_from(data: Mapping[str, Any]) -> list[str]:
-    """Title words from the NLP layer's lexicon, whatever its exact shape (lists of strings, or
-    mappings whose keys are titles), so this module does not break when that file evolves."""
-    words: list[str] = []
-
-    def walk(value: Any) -> None:
-        if isinstance(value, str):
-            words.append(value)
-        elif isinstance(value, Mapping):
-            for key, inner in value.items():
-                if isinstance(key, str) and (inner is None or isinstance(inner, str | int | float)):
-                    words.append(key)
-                else:
-                    walk(inner)
-        elif isinstance(value, list | tuple):
-            for inner in value:
-                walk(inner)
-
-    for key in ("titles", "honorifics", "roles", "role_words"):
-        if key in data:
-            walk(data[key])
-    return words
+def _strings(value: Any) -> list[str]:
+    """A YAML list of words (anything else: none). Only the NLP lexicon's honorifics and connectors are
+    taken from titles.yaml: its title words include surnames ("King", "Major", "Judge") that must stay
+    searchable as names."""
+    return [str(v) for v in value] if isinstance(value, list) else []
 
 
 def fold(text: str) -> str:

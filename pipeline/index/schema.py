@@ -82,7 +82,9 @@ def load_spec(kind: IndexKind, settings: Settings, config_dir: Path = INDEX_CONF
     mappings = raw["mappings"]
     version = int(mappings.get("_meta", {}).get("schema_version", 1))
     alias = settings.quotes_alias if kind == "quotes" else settings.articles_alias
-    return IndexSpec(kind=kind, alias=alias, schema_version=version, settings=raw["settings"], mappings=mappings)
+    return IndexSpec(
+        kind=kind, alias=alias, schema_version=version, settings=raw["settings"], mappings=mappings
+    )
 
 
 async def ensure_indices(client: AsyncElasticsearch, settings: Settings) -> list[IndexStatus]:
@@ -95,8 +97,14 @@ async def ensure_index(client: AsyncElasticsearch, spec: IndexSpec) -> IndexStat
     try:
         current = await _alias_target(client, spec.alias)
         if current is not None:
-            return IndexStatus(spec.kind, spec.alias, current, False, await _schema_version(client, current),
-                               spec.schema_version)
+            return IndexStatus(
+                spec.kind,
+                spec.alias,
+                current,
+                False,
+                await _schema_version(client, current),
+                spec.schema_version,
+            )
         if await client.indices.exists(index=spec.alias):
             raise QuotewireError(
                 f"{spec.alias} is an index, not an alias (written without `quotewire setup`?): "
@@ -105,7 +113,9 @@ async def ensure_index(client: AsyncElasticsearch, spec: IndexSpec) -> IndexStat
         name = spec.concrete_name()
         try:
             await client.indices.create(
-                index=name, settings=spec.settings, mappings=spec.mappings,
+                index=name,
+                settings=spec.settings,
+                mappings=spec.mappings,
                 aliases={spec.alias: {"is_write_index": True}},
             )
             log.info("created index %s with alias %s", name, spec.alias)
@@ -115,8 +125,9 @@ async def ensure_index(client: AsyncElasticsearch, spec: IndexSpec) -> IndexStat
                 raise
         # Created by a concurrent setup, or the alias was removed: (re)attach it; idempotent.
         await client.indices.put_alias(index=name, name=spec.alias, is_write_index=True)
-        return IndexStatus(spec.kind, spec.alias, name, False, await _schema_version(client, name),
-                           spec.schema_version)
+        return IndexStatus(
+            spec.kind, spec.alias, name, False, await _schema_version(client, name), spec.schema_version
+        )
     except (EsConnectionError, EsConnectionTimeout) as exc:
         raise TransientError(f"Elasticsearch unreachable: {exc}") from exc
 
@@ -172,7 +183,9 @@ async def reindex(
         ]
     )
     # Writes that reached the old index between the start of the copy and the swap.
-    caught_up = await _copy(client, status.index, target, {"range": {"indexed_at": {"gte": started.isoformat()}}})
+    caught_up = await _copy(
+        client, status.index, target, {"range": {"indexed_at": {"gte": started.isoformat()}}}
+    )
     if delete_old:
         await client.indices.delete(index=status.index)
     return ReindexReport(spec.alias, status.index, target, copied, caught_up, delete_old)
@@ -182,15 +195,22 @@ async def _copy(client: AsyncElasticsearch, source: str, target: str, query: dic
     await client.indices.refresh(index=source)
 
     async def actions() -> Any:
-        async for hit in async_scan(client, index=source, query={"query": query or {"match_all": {}}},
-                                    version=True, size=1000):
+        async for hit in async_scan(
+            client, index=source, query={"query": query or {"match_all": {}}}, version=True, size=1000
+        ):
             yield {
-                "_op_type": "index", "_index": target, "_id": hit["_id"], "_source": hit["_source"],
-                "version": hit["_version"], "version_type": "external_gte",
+                "_op_type": "index",
+                "_index": target,
+                "_id": hit["_id"],
+                "_source": hit["_source"],
+                "version": hit["_version"],
+                "version_type": "external_gte",
             }
 
     ok, errors = await async_bulk(client, actions(), raise_on_error=False, ignore_status=(409,))
     if errors:
         failures = errors if isinstance(errors, list) else []
-        raise QuotewireError(f"reindex {source} -> {target}: {len(failures)} documents failed: {failures[:3]}")
+        raise QuotewireError(
+            f"reindex {source} -> {target}: {len(failures)} documents failed: {failures[:3]}"
+        )
     return ok

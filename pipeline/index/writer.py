@@ -167,8 +167,9 @@ async def write_articles(
             winners[docs.article_id] = i
     work = {i: _Work(all_docs[i]) for i in winners.values()}
 
-    existing = await _fetch_existing(client, settings, [w.docs.article_doc_id for w in work.values()], retries,
-                                     attempts, backoff)
+    existing = await _fetch_existing(
+        client, settings, [w.docs.article_doc_id for w in work.values()], retries, attempts, backoff
+    )
     for w in work.values():
         w.existing = existing.get(w.docs.article_doc_id)
         if w.existing is not None and w.existing.version > w.docs.version:
@@ -206,8 +207,12 @@ async def write_articles(
     report = WriteReport(outcomes=tuple(outcomes), quotes_deleted=deleted, retries=retries.count)
     log.debug(
         "bulk write: %d indexed, %d superseded, %d rejected, %d quotes, %d stale deleted, %d retries",
-        len(report.indexed), len(report.superseded), len(report.rejected), report.quotes_indexed,
-        deleted, retries.count,
+        len(report.indexed),
+        len(report.superseded),
+        len(report.rejected),
+        report.quotes_indexed,
+        deleted,
+        retries.count,
     )
     return report
 
@@ -216,15 +221,23 @@ async def write_articles(
 
 
 async def _fetch_existing(
-    client: AsyncElasticsearch, settings: Settings, doc_ids: list[str], retries: _Retries,
-    attempts: int, backoff: float,
+    client: AsyncElasticsearch,
+    settings: Settings,
+    doc_ids: list[str],
+    retries: _Retries,
+    attempts: int,
+    backoff: float,
 ) -> dict[str, _Existing]:
     """Indexed version and quote ids per article document id (real-time GET semantics)."""
     if not doc_ids:
         return {}
     response = await _with_retries(
-        lambda: client.mget(index=settings.articles_alias, ids=doc_ids, source_includes=["version", "quote_ids"]),
-        retries, attempts, backoff,
+        lambda: client.mget(
+            index=settings.articles_alias, ids=doc_ids, source_includes=["version", "quote_ids"]
+        ),
+        retries,
+        attempts,
+        backoff,
     )
     found: dict[str, _Existing] = {}
     for doc in response.get("docs", []):
@@ -232,13 +245,19 @@ async def _fetch_existing(
             raise TransientError(f"reading {settings.articles_alias} failed: {doc['error']}")
         if doc.get("found"):
             source = doc.get("_source") or {}
-            found[doc["_id"]] = _Existing(int(source.get("version", 0)), frozenset(source.get("quote_ids") or []))
+            found[doc["_id"]] = _Existing(
+                int(source.get("version", 0)), frozenset(source.get("quote_ids") or [])
+            )
     return found
 
 
 async def _write_quotes(
-    client: AsyncElasticsearch, settings: Settings, live: list[_Work], retries: _Retries,
-    attempts: int, backoff: float,
+    client: AsyncElasticsearch,
+    settings: Settings,
+    live: list[_Work],
+    retries: _Retries,
+    attempts: int,
+    backoff: float,
 ) -> None:
     actions: list[dict[str, Any]] = []
     owners: list[tuple[_Work, str]] = []
@@ -257,11 +276,16 @@ async def _write_quotes(
 
 
 async def _write_article_docs(
-    client: AsyncElasticsearch, settings: Settings, live: list[_Work], retries: _Retries,
-    attempts: int, backoff: float,
+    client: AsyncElasticsearch,
+    settings: Settings,
+    live: list[_Work],
+    retries: _Retries,
+    attempts: int,
+    backoff: float,
 ) -> None:
     actions = [
-        _index_action(settings.articles_alias, w.docs.article_doc_id, w.docs.article, w.docs.version) for w in live
+        _index_action(settings.articles_alias, w.docs.article_doc_id, w.docs.article, w.docs.version)
+        for w in live
     ]
     items = await _bulk(client, actions, retries, attempts, backoff)
     for w, item in zip(live, items, strict=True):
@@ -271,8 +295,12 @@ async def _write_article_docs(
 
 
 async def _delete_stale(
-    client: AsyncElasticsearch, settings: Settings, done: list[_Work], retries: _Retries,
-    attempts: int, backoff: float,
+    client: AsyncElasticsearch,
+    settings: Settings,
+    done: list[_Work],
+    retries: _Retries,
+    attempts: int,
+    backoff: float,
 ) -> int:
     if not done:
         return 0
@@ -293,8 +321,12 @@ async def _delete_stale(
 
 
 async def _older_quote_ids(
-    client: AsyncElasticsearch, settings: Settings, done: list[_Work], retries: _Retries,
-    attempts: int, backoff: float,
+    client: AsyncElasticsearch,
+    settings: Settings,
+    done: list[_Work],
+    retries: _Retries,
+    attempts: int,
+    backoff: float,
 ) -> dict[str, set[str]]:
     """Quote ids of older versions of these articles that the index can see (i.e. refreshed)."""
     query = {
@@ -315,15 +347,24 @@ async def _older_quote_ids(
     }
     response = await _with_retries(
         lambda: client.search(
-            index=settings.quotes_alias, query=query, size=_STALE_PAGE, source_includes=["article_id"],
+            index=settings.quotes_alias,
+            query=query,
+            size=_STALE_PAGE,
+            source_includes=["article_id"],
             track_total_hits=True,
         ),
-        retries, attempts, backoff,
+        retries,
+        attempts,
+        backoff,
     )
     hits = response["hits"]["hits"]
     if response["hits"]["total"]["value"] > len(hits):
-        hits = [hit async for hit in async_scan(client, index=settings.quotes_alias, query={"query": query},
-                                                _source_includes=["article_id"])]
+        hits = [
+            hit
+            async for hit in async_scan(
+                client, index=settings.quotes_alias, query={"query": query}, _source_includes=["article_id"]
+            )
+        ]
     older: dict[str, set[str]] = {}
     for hit in hits:
         older.setdefault(hit["_source"]["article_id"], set()).add(hit["_id"])
@@ -331,8 +372,12 @@ async def _older_quote_ids(
 
 
 async def _roll_back(
-    client: AsyncElasticsearch, settings: Settings, failed: list[_Work], retries: _Retries,
-    attempts: int, backoff: float,
+    client: AsyncElasticsearch,
+    settings: Settings,
+    failed: list[_Work],
+    retries: _Retries,
+    attempts: int,
+    backoff: float,
 ) -> None:
     """Remove quotes a failed article wrote that its previous version did not have (best effort)."""
     actions = [
@@ -371,7 +416,13 @@ def _index_action(index: str, doc_id: str, source: Mapping[str, Any], version: i
 
 def _delete_action(index: str, doc_id: str, version: int) -> dict[str, Any]:
     # external_gte: deletes a document written by this version or an older one, never a newer one.
-    return {"_op_type": "delete", "_index": index, "_id": doc_id, "version": version, "version_type": "external_gte"}
+    return {
+        "_op_type": "delete",
+        "_index": index,
+        "_id": doc_id,
+        "version": version,
+        "version_type": "external_gte",
+    }
 
 
 def _item(result: Mapping[str, Any]) -> _Item:
@@ -389,7 +440,11 @@ def _item(result: Mapping[str, Any]) -> _Item:
 
 
 async def _bulk(
-    client: AsyncElasticsearch, actions: list[dict[str, Any]], retries: _Retries, attempts: int, backoff: float,
+    client: AsyncElasticsearch,
+    actions: list[dict[str, Any]],
+    retries: _Retries,
+    attempts: int,
+    backoff: float,
 ) -> list[_Item]:
     """Run actions; retry the ones refused with 429/5xx and whole requests that fail to connect."""
     results: list[_Item | None] = [None] * len(actions)
@@ -407,8 +462,13 @@ async def _bulk(
             items = [
                 _item(info)
                 async for _ok, info in async_streaming_bulk(
-                    client, [actions[i] for i in pending], raise_on_error=False, raise_on_exception=True,
-                    max_retries=0, yield_ok=True, require_alias=True,
+                    client,
+                    [actions[i] for i in pending],
+                    raise_on_error=False,
+                    raise_on_exception=True,
+                    max_retries=0,
+                    yield_ok=True,
+                    require_alias=True,
                 )
             ]
         except (EsConnectionError, EsConnectionTimeout) as exc:

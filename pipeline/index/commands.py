@@ -1,0 +1,210 @@
+"""CLI: ``quotewire setup``, ``search``, ``people``, ``countries``, ``reindex``. Thin: parse, call
+``pipeline.index.search`` / ``schema``, print. Results go to stdout, messages to stderr; a bad argument
+is one line on stderr and exit code 2; Elasticsearch trouble is one line and exit code 1."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import re
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+
+import typer
+
+if TYPE_CHECKING:
+    from elasticsearch import AsyncElasticsearch
+
+    from pipeline.index.search import QuoteResults
+    from pipeline.settings import Settings
+
+T = TypeVar("T")
+_MARK = re.compile(r"</?mark>")
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def _run(work: Callable[[AsyncElasticsearch, Settings], Awaitable[T]]) -> T:
+    """Open a client, run one async call, close the client; classify failures into one line."""
+    from pydantic import ValidationError
+
+    from pipeline.errors import QuotewireError, TransientError
+    from pipeline.index.client import make_async_client
+    from pipeline.settings import load_settings
+
+    try:
+        settings = load_settings()
+    except ValidationError as exc:
+        raise _fail(f"settings: {_first_error(exc)}") from None
+
+    async def main() -> T:
+        client = make_async_client(settings)
+        try:
+            return await work(client, settings)
+        finally:
+            await client.close()
+
+    try:
+        return asyncio.run(main())
+    except ValidationError as exc:
+        raise _fail(_first_error(exc)) from None
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    except TransientError as exc:
+        raise _fail(str(exc), 1) from None
+    except QuotewireError as exc:
+        raise _fail(str(exc), 1) from None
+
+
+def _first_error(exc: Any) -> str:
+    error = exc.errors()[0]
+    where = ".".join(str(p) for p in error.get("loc", ()) if p != "__root__")
+    message = str(error.get("msg", exc)).removeprefix("Value error, ")
+    return f"{where}: {message}" if where else message
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def setup() -> None:
+        """Create the Elasticsearch indices and aliases (idempotent)."""
+        from pipeline.index.schema import ensure_indices
+
+        for status in _run(ensure_indices):
+            state = "created" if status.created else "exists"
+            note = (
+                f" (schema v{status.schema_version} < config v{status.config_version}: "
+                f"run `quotewire reindex {status.kind}`)"
+                if status.outdated
+                else ""
+            )
+            typer.echo(f"{status.alias} -> {status.index}: {state}{note}")
+
+    @app.command()
+    def search(
+        person: Annotated[str | None, typer.Option(help="Speaker: surname, full name, any spelling.")] = None,
+        country: Annotated[str | None, typer.Option(help="Speaker country: RU, Russia, russian.")] = None,
+        mentioned: Annotated[bool, typer.Option(help="Country may also be named in the quote.")] = False,
+        text: Annotated[str | None, typer.Option(help="Words in the quote.")] = None,
+        since: Annotated[str | None, typer.Option(help="From date (YYYY-MM-DD or ISO time).")] = None,
+        until: Annotated[str | None, typer.Option(help="To date, inclusive.")] = None,
+        source: Annotated[str | None, typer.Option(help="Source, e.g. Reuters.")] = None,
+        kind: Annotated[str | None, typer.Option(help="direct, mixed or indirect.")] = None,
+        limit: Annotated[int, typer.Option(help="Results per page (1-100).")] = 20,
+        offset: Annotated[int, typer.Option(help="Skip this many results.")] = 0,
+        as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+        facets: Annotated[bool, typer.Option(help="Show top speakers and countries.")] = False,
+    ) -> None:
+        """Quotes by person, country, words, source, date or kind."""
+        from pydantic import ValidationError
+
+        from pipeline.index.queries import QuoteQuery
+        from pipeline.index.search import search_quotes
+
+        try:
+            query = QuoteQuery.model_validate(
+                {
+                    "person": person,
+                    "country": country,
+                    "mentioned": mentioned,
+                    "text": text,
+                    "since": since,
+                    "until": until,
+                    "source": source,
+                    "kind": kind,
+                    "limit": limit,
+                    "offset": offset,
+                    "facets": facets and not as_json,
+                }
+            )
+        except ValidationError as exc:
+            raise _fail(_first_error(exc)) from None
+
+        results = _run(lambda client, settings: search_quotes(client, settings, query))
+        if as_json:
+            for hit in results.hits:
+                sys.stdout.write(hit.model_dump_json() + "\n")
+            return
+        _print_table(results)
+
+    @app.command()
+    def people(
+        prefix: Annotated[str, typer.Argument(help="The start of a name: 'blin', 'antony b'.")],
+        limit: Annotated[int, typer.Option(min=1, max=100)] = 10,
+        as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+    ) -> None:
+        """Speaker names starting with PREFIX, with quote counts."""
+        from pipeline.index.search import suggest_people
+
+        found = _run(lambda client, settings: suggest_people(client, settings, prefix, limit))
+        for person in found:
+            if as_json:
+                sys.stdout.write(person.model_dump_json() + "\n")
+            else:
+                extra = ", ".join(x for x in (person.role, person.country) if x)
+                typer.echo(f"{person.count:6d}  {person.name}" + (f"  ({extra})" if extra else ""))
+        if not found and not as_json:
+            typer.echo("no speakers found", err=True)
+
+    @app.command()
+    def countries(
+        as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+    ) -> None:
+        """Countries with quotes: by their speakers, and naming them."""
+        from pipeline.index.search import list_countries
+
+        for item in _run(list_countries):
+            if as_json:
+                sys.stdout.write(item.model_dump_json() + "\n")
+            else:
+                name = item.name or "?"
+                typer.echo(
+                    f"{item.code}  {name:32.32}  {item.quotes:7d} quotes  {item.mentioned:7d} mentions"
+                )
+
+    @app.command()
+    def reindex(
+        kind: Annotated[str, typer.Argument(help="quotes or articles")],
+        delete_old: Annotated[bool, typer.Option(help="Delete the old index after the alias moved.")] = False,
+    ) -> None:
+        """Roll out a mapping change: copy into a new index from config/, then move the alias."""
+        from pipeline.index.schema import KINDS
+        from pipeline.index.schema import reindex as run_reindex
+
+        if kind not in KINDS:
+            raise _fail(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
+        report = _run(lambda client, settings: run_reindex(client, settings, kind, delete_old=delete_old))  # type: ignore[arg-type]
+        typer.echo(
+            f"{report.alias}: {report.old_index} -> {report.new_index}, {report.copied} copied, "
+            f"{report.caught_up} caught up" + (", old index deleted" if report.deleted_old else "")
+        )
+
+
+def _plain(highlight: str) -> str:
+    """A highlight for a terminal: tags to brackets, HTML entities back to characters."""
+    return html.unescape(_MARK.sub(lambda m: "]" if m.group().startswith("</") else "[", highlight))
+
+
+def _print_table(results: QuoteResults) -> None:
+    shown = f"{results.offset + 1}-{results.offset + len(results.hits)}" if results.hits else "0"
+    typer.echo(f"{results.total} quotes (showing {shown})")
+    for hit in results.hits:
+        when = hit.published.date().isoformat() if isinstance(hit.published, datetime) else "----------"
+        who = hit.speaker.name or hit.speaker.mention or "?"
+        tags = ", ".join(x for x in (hit.speaker.role, hit.speaker.country) if x)
+        quote = _plain(hit.highlight) if hit.highlight else hit.text
+        typer.echo("")
+        typer.echo(f"{when}  {who}" + (f" ({tags})" if tags else "") + f"  [{hit.kind}]  {hit.source or ''}")
+        typer.echo(f"    {quote}")
+        if hit.headline:
+            typer.echo(f"    -- {hit.headline}  <{hit.article_id}>")
+    if results.facets:
+        f = results.facets
+        if f.speakers:
+            typer.echo("\ntop speakers: " + ", ".join(f"{b.label} ({b.count})" for b in f.speakers))
+        if f.countries:
+            typer.echo("countries: " + ", ".join(f"{b.key} ({b.count})" for b in f.countries))
