@@ -67,7 +67,11 @@ def enrich_doc(
 ) -> EnrichedArticle:
     """Everything after parsing: entities, quotes, speakers, countries. ``doc`` is the normalised text."""
     analysis = analyse_entities(doc)
-    people = [PersonMention(p.start, p.end, p.canonical) for p in analysis.persons.persons]
+    people = [
+        PersonMention(p.start, p.end, p.canonical)
+        for p in analysis.persons.persons
+        if not any(ch.isdigit() or ch in "/@|" for ch in p.canonical)  # "Bill C-74", photo credits
+    ]
     entities = analysis.entities
     matches = extract_quotes(doc, cues)
     quoted = _quoted_token_ranges(doc)

@@ -39,7 +39,8 @@ Gender = Literal["m", "f"]
 MAX_SPEAKER_GAP_PARAGRAPHS = 3
 
 
-NameGender = Callable[[str], "Gender | None"]
+# first name -> (gender, sure): "sure" when the table says male/female rather than mostly_*
+NameGender = Callable[[str], "tuple[Gender, bool] | None"]
 
 
 @lru_cache(maxsize=1)
@@ -49,12 +50,12 @@ def load_name_genders() -> NameGender:
 
     table = detector.Detector(case_sensitive=False)
 
-    def lookup(first: str) -> Gender | None:
+    def lookup(first: str) -> tuple[Gender, bool] | None:
         verdict = table.get_gender(first)
         if verdict in ("male", "mostly_male"):
-            return "m"
+            return "m", verdict == "male"
         if verdict in ("female", "mostly_female"):
-            return "f"
+            return "f", verdict == "female"
         return None
 
     return lookup
@@ -147,10 +148,12 @@ def _genders(
         top, n = counter.most_common(1)[0] if counter else ("m", 0)
         parts = name.split()
         guess = name_gender(parts[0]) if name_gender is not None and len(parts) >= 2 else None
-        if total >= 2 and n / total >= 0.75:
+        if guess is not None and guess[1]:
+            out[name] = guess[0]
+        elif total >= 2 and n / total >= 0.75:
             out[name] = "m" if top == "m" else "f"
         elif guess is not None:
-            out[name] = guess
+            out[name] = guess[0]
         elif total >= 1 and n / total > 0.5:
             out[name] = "m" if top == "m" else "f"
     out.update(fixed)
@@ -315,7 +318,8 @@ def _resolve_mention(
     def made(name: str | None, kind: SpeakerKind) -> ResolvedSpeaker:
         return ResolvedSpeaker(name, mention, kind, m_start, m_end, head.i)
 
-    person = _person_at(ctx, span)
+    # `Trudeau's office`, `Norman's lawyers`: a common noun owned by a person is not that person
+    person = _person_at(ctx, span) if head.pos_ != "NOUN" else _person_at(ctx, doc[head.i : head.i + 1])
     if person:
         return made(person, "PERSON")
     # `DeLaet's agent, Danny Fritz, told ...`: the apposition names the speaker
