@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
-from pipeline.nlp.quotes import CueLexicon, QuoteMatch, speaker_mention_span
+from pipeline.nlp.quotes import CueLexicon, QuoteMatch, _paragraphs, speaker_mention_span
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span
@@ -267,10 +267,18 @@ def resolve_speakers(
     last_person: _Previous | None = None
     pending_floating: list[int] = []
     order = sorted(range(len(matches)), key=lambda i: matches[i].start)
+    p_starts = [start for start, _ in _paragraphs(doc.text)]
+    tok_starts = [t.idx for t in doc]
+    prev_end = 0  # end of the previous quote: narrative before a floating quote starts after it
     for i in order:
         m = matches[i]
+        this_prev_end, prev_end = prev_end, max(prev_end, m.end)
         if m.floating or m.speaker_token is None:
-            if previous is not None and m.paragraph - previous.paragraph <= 1 and previous.name:
+            named = _named_before(ctx, m, p_starts, tok_starts, this_prev_end)
+            if named is not None:
+                out[i] = ResolvedSpeaker(named, None, "PERSON")
+                previous = last_person = _Previous(named, "PERSON", m.paragraph)
+            elif previous is not None and m.paragraph - previous.paragraph <= 1 and previous.name:
                 out[i] = ResolvedSpeaker(previous.name, None, previous.type)
             else:
                 pending_floating.append(i)
@@ -289,6 +297,27 @@ def resolve_speakers(
             j for j in pending_floating if matches[j].paragraph == m.paragraph and not out[j].name
         ]
     return out
+
+
+def _named_before(
+    ctx: _Context, m: QuoteMatch, p_starts: list[int], tok_starts: list[int], prev_end: int
+) -> str | None:
+    """A floating quotation after narrative that names a person in the same paragraph: that person.
+
+    ("Durning did not need much coaxing. "I'm thankful ..."")
+    """
+    p_start = p_starts[m.paragraph] if m.paragraph < len(p_starts) else 0
+    lo_char = max(p_start, prev_end)
+    if lo_char >= m.start:
+        return None
+    lo = bisect.bisect_left(tok_starts, lo_char)
+    hi = bisect.bisect_left(tok_starts, m.start)
+    k = bisect.bisect_left(ctx.person_starts, hi) - 1
+    while k >= 0 and ctx.people[k].start >= lo:
+        if not _inside(ctx.quoted, ctx.people[k].start):
+            return ctx.people[k].canonical
+        k -= 1
+    return None
 
 
 def _pronoun_gender(ctx: _Context, low: str) -> tuple[bool, Gender | None, bool]:
