@@ -69,20 +69,7 @@ def _first_error(exc: Any) -> str:
 
 
 def register(app: typer.Typer) -> None:
-    @app.command()
-    def setup() -> None:
-        """Create the Elasticsearch indices and aliases (idempotent)."""
-        from pipeline.index.schema import ensure_indices
-
-        for status in _run(ensure_indices):
-            state = "created" if status.created else "exists"
-            note = (
-                f" (schema v{status.schema_version} < config v{status.config_version}: "
-                f"run `quotewire reindex {status.kind}`)"
-                if status.outdated
-                else ""
-            )
-            typer.echo(f"{status.alias} -> {status.index}: {state}{note}")
+    # `quotewire setup` (topics + these indices) is registered by pipeline.stream.commands.
 
     @app.command()
     def search(

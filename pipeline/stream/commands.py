@@ -1,0 +1,470 @@
+"""CLI: ``setup``, ``feed``, ``worker``, ``dead-letters list|replay``, ``status``.
+
+Thin shells: each parses its options, loads the Settings and calls into ``pipeline.stream``. Heavy
+imports (aiokafka, faust, elasticsearch) happen inside the command bodies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import suppress
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from pipeline.settings import Settings
+    from pipeline.stream.feed import FeedResult, FeedSummary
+
+dead_letters_app = typer.Typer(
+    help="Show or re-send the messages the worker could not index.", no_args_is_help=True
+)
+
+# How long `worker`/`setup` wait for Kafka and Elasticsearch to answer before giving up: long enough
+# for a stack that is still starting, short enough to fail visibly when it is not there at all.
+STARTUP_WAIT_SECONDS = 60.0
+
+
+def _settings(**overrides: Any) -> Settings:
+    from pydantic import ValidationError
+
+    from pipeline.settings import load_settings
+
+    try:
+        settings = load_settings()
+    except ValidationError as exc:
+        typer.echo(
+            f"quotewire: invalid settings: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}", err=True
+        )
+        raise typer.Exit(2) from None
+    updates = {k: v for k, v in overrides.items() if v is not None}
+    return settings.model_copy(update=updates) if updates else settings
+
+
+# --------------------------------------------------------------------------------------------
+# setup
+# --------------------------------------------------------------------------------------------
+
+
+async def ensure_all(settings: Settings, wait: float = STARTUP_WAIT_SECONDS) -> list[str]:
+    """Topics and indices, created if missing; retries while Kafka/Elasticsearch are still starting."""
+    from aiokafka.errors import KafkaError
+
+    from pipeline.errors import TransientError
+    from pipeline.index.client import make_async_client
+    from pipeline.index.schema import ensure_indices
+    from pipeline.stream.topics import ensure_topics
+
+    deadline = time.monotonic() + wait
+    lines: list[str] = []
+    while True:
+        try:
+            topics = await ensure_topics(settings)
+            break
+        except (KafkaError, OSError) as exc:
+            if time.monotonic() > deadline:
+                raise TransientError(f"Kafka at {settings.kafka_bootstrap} does not answer: {exc!r}") from exc
+            await asyncio.sleep(2.0)
+    lines += [f"topic {name}: {state}" for name, state in topics.items()]
+    client = make_async_client(settings)
+    try:
+        while True:
+            try:
+                statuses = await ensure_indices(client, settings)
+                break
+            except TransientError:
+                if time.monotonic() > deadline:
+                    raise
+                await asyncio.sleep(2.0)
+    finally:
+        await client.close()
+    for s in statuses:
+        note = (
+            f" (schema v{s.schema_version} < config v{s.config_version}: run `quotewire reindex {s.kind}`)"
+            if s.outdated
+            else ""
+        )
+        lines.append(f"index {s.alias} -> {s.index}: {'created' if s.created else 'exists'}{note}")
+    return lines
+
+
+def setup() -> None:
+    """Create the Kafka topics and Elasticsearch indices (idempotent: safe to run again)."""
+    from pipeline.errors import QuotewireError
+
+    settings = _settings()
+    try:
+        lines = asyncio.run(ensure_all(settings))
+    except QuotewireError as exc:
+        typer.echo(f"quotewire setup: {exc}", err=True)
+        raise typer.Exit(1) from None
+    for line in lines:
+        typer.echo(line)
+
+
+# --------------------------------------------------------------------------------------------
+# feed
+# --------------------------------------------------------------------------------------------
+
+
+async def _stdin_lines(stop: asyncio.Event, max_text_chars: int) -> AsyncIterator[FeedResult]:
+    from pipeline.stream.feed import parse_json_line
+
+    loop = asyncio.get_running_loop()
+    number = 0
+    while not stop.is_set():
+        line = await loop.run_in_executor(None, sys.stdin.buffer.readline)
+        if not line:
+            return
+        number += 1
+        if line.strip():
+            yield parse_json_line(line, f"-:{number}", max_text_chars)
+
+
+async def _follow_results(
+    paths: list[Path], stdin: bool, follow: bool, poll: float, stop: asyncio.Event, max_text_chars: int
+) -> AsyncIterator[FeedResult]:
+    from pipeline.stream.feed import DropFolder, listing_of, parse_document, parse_path
+
+    folders = [p for p in paths if p.is_dir()]
+    watched = {folder: DropFolder(sent=listing_of(folder)) for folder in folders} if follow else {}
+    for path in paths:
+        for result in parse_path(path, max_text_chars):
+            yield result
+    if stdin:
+        if follow:
+            async for result in _stdin_lines(stop, max_text_chars):
+                yield result
+        else:
+            data = sys.stdin.buffer.read()
+            for result in parse_document("-", data, max_text_chars):
+                yield result
+    while watched and not stop.is_set():
+        with suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=poll)
+        for folder, state in watched.items():
+            for file in state.ready(listing_of(folder)):
+                for result in parse_path(file, max_text_chars):
+                    yield result
+
+
+def _progress_callback() -> tuple[Callable[[FeedResult], None], Callable[[], None]]:
+    """A live counter on a terminal (stderr), nothing otherwise."""
+    if not sys.stderr.isatty():
+        return (lambda _result: None), (lambda: None)
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from pipeline.stream.feed import Outgoing
+
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    counts = {"sent": 0, "skipped": 0}
+    task = progress.add_task("feeding", total=None)
+    progress.start()
+
+    def on_result(result: FeedResult) -> None:
+        counts["sent" if isinstance(result, Outgoing) else "skipped"] += 1
+        progress.update(task, description=f"sent {counts['sent']}, skipped {counts['skipped']}")
+
+    return on_result, progress.stop
+
+
+def feed(
+    paths: Annotated[
+        list[str],
+        typer.Argument(help="Files or folders (JSON, JSON Lines, ninjs, wire text); - = stdin"),
+    ],
+    follow: Annotated[
+        bool, typer.Option("--follow", "-f", help="Keep watching folders (or stdin) and send new files")
+    ] = False,
+    poll: Annotated[float, typer.Option(help="Seconds between folder scans with --follow", min=0.1)] = 1.0,
+    topic: Annotated[str | None, typer.Option(help="Topic to send to (default: the raw topic)")] = None,
+) -> None:
+    """Send wire articles to the raw topic (key = article id). Prints sent/skipped; exit 1 if any skipped."""
+    from aiokafka.errors import KafkaError
+
+    from pipeline.stream.feed import FeedSummary, send_all
+
+    settings = _settings()
+    stdin = "-" in paths
+    files = [Path(p) for p in paths if p != "-"]
+    missing = [str(p) for p in files if not p.exists()]
+    if missing:
+        raise typer.BadParameter(f"no such file or folder: {', '.join(missing)}", param_hint="PATHS")
+    summary = FeedSummary()
+    on_result, done = _progress_callback()
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        results = _follow_results(files, stdin, follow, poll, stop, settings.max_text_chars)
+        await send_all(settings, results, summary, on_result, topic=topic)
+
+    try:
+        asyncio.run(run())
+    except KafkaError as exc:
+        done()
+        _print_summary(summary, topic or settings.topic_raw)
+        typer.echo(f"quotewire feed: Kafka at {settings.kafka_bootstrap} failed: {exc!r}", err=True)
+        raise typer.Exit(1) from None
+    done()
+    _print_summary(summary, topic or settings.topic_raw)
+    if summary.skipped:
+        raise typer.Exit(1)
+
+
+def _print_summary(summary: FeedSummary, topic: str) -> None:
+    typer.echo(f"sent {summary.sent} article(s) to {topic}")
+    if summary.skipped:
+        typer.echo(f"skipped {len(summary.skipped)}:")
+        for s in summary.skipped:
+            typer.echo(f"  {s.origin}: {s.reason}: {s.detail}")
+
+
+# --------------------------------------------------------------------------------------------
+# worker
+# --------------------------------------------------------------------------------------------
+
+
+def worker(
+    web_port: Annotated[
+        int | None, typer.Option(help="Port of /metrics (default QUOTEWIRE_WORKER_WEB_PORT)")
+    ] = None,
+    processes: Annotated[
+        int | None,
+        typer.Option(help="Enrichment processes (default QUOTEWIRE_WORKER_PROCESSES; 0 = per core)"),
+    ] = None,
+    loglevel: Annotated[str, typer.Option(help="debug, info, warning, error")] = "info",
+) -> None:
+    """Run the stream worker: raw topic -> enrich -> Elasticsearch (+ enriched and dead-letter topics)."""
+    from faust.worker import Worker
+
+    from pipeline.errors import QuotewireError
+    from pipeline.stream.app import make_app
+    from pipeline.stream.logs import logging_config
+
+    settings = _settings(worker_web_port=web_port, worker_processes=processes)
+    if loglevel.lower() not in ("debug", "info", "warning", "error"):
+        raise typer.BadParameter(f"unknown log level {loglevel!r}", param_hint="--loglevel")
+    try:
+        for line in asyncio.run(ensure_all(settings)):
+            typer.echo(line, err=True)
+    except QuotewireError as exc:
+        typer.echo(f"quotewire worker: {exc}", err=True)
+        raise typer.Exit(1) from None
+    app = make_app(settings)
+    # The Worker installs SIGTERM/SIGINT handlers: the in-flight batch finishes, acked offsets are
+    # committed, and the process exits 0.
+    Worker(
+        app,
+        loglevel=loglevel.upper(),
+        logging_config=logging_config(loglevel.upper()),
+        quiet=True,
+        redirect_stdouts=False,
+    ).execute_from_commandline()
+
+
+# --------------------------------------------------------------------------------------------
+# dead-letters
+# --------------------------------------------------------------------------------------------
+
+
+DeadLetterMessage = tuple[int, bytes | None, bytes]  # offset, key, value
+
+
+async def read_dead_letters(
+    settings: Settings, topic: str | None = None
+) -> list[tuple[int, bytes | None, bytes]]:
+    """Every message of the dead-letter topic, from the beginning to its current end: (offset, key, value)."""
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    from pipeline.kafka_clients import kafka_client_kwargs
+
+    name = topic or settings.topic_dead_letter
+    consumer = AIOKafkaConsumer(**kafka_client_kwargs(settings), group_id=None, enable_auto_commit=False)
+    await consumer.start()
+    out: list[DeadLetterMessage] = []
+    try:
+        partitions = consumer.partitions_for_topic(name) or set()
+        if not partitions:
+            await consumer.client.force_metadata_update()
+            partitions = consumer.partitions_for_topic(name) or set()
+        tps = [TopicPartition(name, p) for p in sorted(partitions)]
+        if not tps:
+            return out
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        ends = await consumer.end_offsets(tps)
+        remaining = {tp for tp in tps if ends[tp] > 0}
+        while remaining:
+            batches = await consumer.getmany(*remaining, timeout_ms=1000)
+            for tp, records in batches.items():
+                for record in records:
+                    if record.offset < ends[tp]:
+                        out.append((record.offset, record.key, record.value))
+            for tp in list(remaining):
+                if await consumer.position(tp) >= ends[tp]:
+                    remaining.discard(tp)
+    finally:
+        await consumer.stop()
+    return out
+
+
+@dead_letters_app.command("list")
+def dead_letters_list(
+    reason: Annotated[list[str] | None, typer.Option(help="Only these reasons (repeatable)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One Rejected record (JSON) per line")] = False,
+) -> None:
+    """Show the dead-letter topic from the beginning: when, why, where from, and the original's start."""
+    from collections import Counter
+
+    from pipeline.stream.deadletter import decode_rejected, describe
+
+    settings = _settings()
+    records = [decode_rejected(value) for _offset, _key, value in asyncio.run(read_dead_letters(settings))]
+    shown = [r for r in records if r is not None and (not reason or r.reason in reason)]
+    for r in shown:
+        typer.echo(r.model_dump_json() if as_json else describe(r))
+    if not as_json:
+        counts = Counter(r.reason for r in shown)
+        typer.echo(
+            f"{len(shown)} dead letter(s) in {settings.topic_dead_letter}"
+            + (": " + ", ".join(f"{k} {v}" for k, v in counts.most_common()) if counts else "")
+        )
+
+
+@dead_letters_app.command("replay")
+def dead_letters_replay(
+    reason: Annotated[list[str] | None, typer.Option(help="Only these reasons (repeatable)")] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Count what would be sent, send nothing")
+    ] = False,
+) -> None:
+    """Re-send dead-lettered originals to the raw topic (after fixing the cause), keys kept."""
+    from pipeline.stream.deadletter import decode_rejected, original_bytes
+
+    settings = _settings()
+    records = [decode_rejected(value) for _offset, _key, value in asyncio.run(read_dead_letters(settings))]
+    chosen = [r for r in records if r is not None and (not reason or r.reason in reason)]
+    if not dry_run and chosen:
+        asyncio.run(_resend(settings, [(r.key, original_bytes(r)) for r in chosen]))
+    verb = "would re-send" if dry_run else "re-sent"
+    typer.echo(f"{verb} {len(chosen)} message(s) to {settings.topic_raw}")
+
+
+async def _resend(settings: Settings, messages: list[tuple[str | None, bytes]]) -> None:
+    from aiokafka import AIOKafkaProducer
+
+    from pipeline.kafka_clients import kafka_client_kwargs
+
+    producer = AIOKafkaProducer(**kafka_client_kwargs(settings), acks="all", enable_idempotence=True)
+    await producer.start()
+    try:
+        futures = [
+            await producer.send(settings.topic_raw, value, key=key.encode() if key else None)
+            for key, value in messages
+        ]
+        await asyncio.gather(*futures)
+    finally:
+        await producer.stop()
+
+
+# --------------------------------------------------------------------------------------------
+# status
+# --------------------------------------------------------------------------------------------
+
+
+async def group_lag(settings: Settings) -> tuple[dict[int, tuple[int | None, int]], int]:
+    """Per raw-topic partition (committed offset, end offset) for the consumer group, and its member count."""
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    from pipeline.kafka_clients import kafka_client_kwargs
+
+    admin = AIOKafkaAdminClient(**kafka_client_kwargs(settings))
+    consumer = AIOKafkaConsumer(**kafka_client_kwargs(settings), group_id=None, enable_auto_commit=False)
+    await admin.start()
+    await consumer.start()
+    try:
+        committed = await admin.list_consumer_group_offsets(settings.consumer_group)
+        groups = await admin.describe_consumer_groups([settings.consumer_group])
+        members = len(groups[0].groups[0][5]) if groups and getattr(groups[0], "groups", None) else 0
+        await consumer.client.force_metadata_update()
+        partitions = sorted(consumer.partitions_for_topic(settings.topic_raw) or ())
+        tps = [TopicPartition(settings.topic_raw, p) for p in partitions]
+        ends = await consumer.end_offsets(tps) if tps else {}
+        out: dict[int, tuple[int | None, int]] = {}
+        for tp in tps:
+            meta = committed.get(tp)
+            offset = meta.offset if meta is not None and meta.offset >= 0 else None
+            out[tp.partition] = (offset, ends[tp])
+        return out, members
+    finally:
+        await consumer.stop()
+        await admin.close()
+
+
+def status(
+    web_port: Annotated[
+        int | None, typer.Option(help="Worker /metrics port to read (default from settings)")
+    ] = None,
+) -> None:
+    """Show the worker's counters (from its /metrics) and the consumer group's lag (from Kafka)."""
+    import urllib.error
+    import urllib.request
+
+    from pipeline.stream.metrics import PREFIX, parse_samples
+
+    settings = _settings()
+    port = web_port or settings.worker_web_port
+    url = f"http://127.0.0.1:{port}/metrics"
+    try:
+        with urllib.request.urlopen(url, timeout=3) as response:
+            page = response.read().decode("utf-8")
+    except (urllib.error.URLError, OSError) as exc:
+        typer.echo(f"worker: no metrics at {url} ({exc})")
+        page = ""
+    if page:
+        typer.echo(f"worker at {url}")
+        for name, labels, value in parse_samples(page):
+            if not name.startswith(PREFIX) or name.endswith("consumer_lag"):
+                continue
+            label = "".join(f" {v}" for _k, v in labels)
+            typer.echo(f"  {name.removeprefix(PREFIX).removesuffix('_total') + label:<36} {value:g}")
+    try:
+        lag, members = asyncio.run(group_lag(settings))
+    except Exception as exc:  # Kafka unreachable or the group unknown: say so, do not crash
+        typer.echo(f"consumer group {settings.consumer_group}: unavailable ({exc!r})")
+        raise typer.Exit(3) from None
+    total = sum(end - (done or 0) for done, end in lag.values())
+    typer.echo(
+        f"consumer group {settings.consumer_group} on {settings.topic_raw}: {members} member(s), lag {total}"
+    )
+    for partition, (done, end) in sorted(lag.items()):
+        typer.echo(
+            f"  partition {partition}: committed {done if done is not None else '-'}, end {end}, "
+            f"lag {end - (done or 0)}"
+        )
+    if not page:
+        raise typer.Exit(3)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("setup")(setup)
+    app.command("feed")(feed)
+    app.command("worker")(worker)
+    app.command("status")(status)
+    app.add_typer(dead_letters_app, name="dead-letters")
