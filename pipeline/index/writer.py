@@ -241,8 +241,11 @@ async def _fetch_existing(
     )
     found: dict[str, _Existing] = {}
     for doc in response.get("docs", []):
-        if doc.get("error"):
-            raise TransientError(f"reading {settings.articles_alias} failed: {doc['error']}")
+        error = doc.get("error")
+        if error:
+            if isinstance(error, dict) and error.get("type") == "index_not_found_exception":
+                raise TransientError(f"index alias {settings.articles_alias} missing; run `quotewire setup`")
+            raise TransientError(f"reading {settings.articles_alias} failed: {error}")
         if doc.get("found"):
             source = doc.get("_source") or {}
             found[doc["_id"]] = _Existing(

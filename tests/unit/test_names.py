@@ -1,0 +1,112 @@
+"""Person-name keys: spellings that must meet, and names that must stay apart."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.index.names import NameLexicon, default_lexicon, fold, name_key, name_keys, token_key
+from pipeline.index.queries import is_country_word, person_keys
+
+
+@pytest.fixture(scope="module")
+def lexicon() -> NameLexicon:
+    return default_lexicon()
+
+
+@pytest.mark.parametrize(
+    ("text", "folded"),
+    [
+        ("Gérard Depardieu", "gerard depardieu"),
+        ("Łukasz Żak", "lukasz zak"),
+        ("O'Brien", "obrien"),
+        ("O\u2019Brien", "obrien"),
+        ("STRAUß", "strauss"),
+        ("Søren Kierkegaard", "soren kierkegaard"),
+        ("Recep Tayyip Erdoğan", "recep tayyip erdogan"),
+    ],
+)
+def test_fold(text: str, folded: str) -> None:
+    assert fold(text) == folded
+
+
+# Spellings of one name: every pair in a row must give the same keys.
+SAME = [
+    ("Zelenskyy", "Zelensky", "Zelenskiy", "ZELENSKII", "zelenski"),
+    ("Sergey Lavrov", "Sergei Lavrov", "sergei lavrov", "SERGEY LAVROV"),
+    ("Dmitry Peskov", "Dmitri Peskov", "Dmitriy Peskov", "Dmitrii Peskov"),
+    ("Alexei Navalny", "Aleksei Navalny", "Aleksey Navalny", "Alexey Navalny"),
+    ("Yevgeny Prigozhin", "Evgeny Prigozhin", "Evgeniy Prigozhin", "Yevgeni Prigozhin"),
+    ("Mikhail Gorbachev", "Mihail Gorbachov"),
+    ("Muammar Gaddafi", "Muammar Qaddafi", "Muammar Kadhafi", "Muammar Gadhafi"),
+    ("Muhammad", "Mohammed", "Mohamed", "Mohammad"),
+    ("Nikolai Patrushev", "Nikolay Patrushev"),
+    ("Andrei", "Andrey"),
+    ("Yulia Tymoshenko", "Yuliya Timoshenko"),
+    ("Foreign Minister Sergey Lavrov", "Sergey Lavrov", "Mr. Sergei Lavrov"),
+    ("Gérard Depardieu", "Gerard Depardieu"),
+]
+
+
+@pytest.mark.parametrize("spellings", SAME)
+def test_spellings_meet(spellings: tuple[str, ...], lexicon: NameLexicon) -> None:
+    keys = {tuple(name_keys(s, lexicon)) for s in spellings}
+    assert len(keys) == 1, keys
+
+
+# Different names that must not share a key.
+APART = [
+    ("Lavrov", "Ryabkov"),
+    ("Sergey Lavrov", "Sergey Ryabkov"),
+    ("Antonov", "Antony"),
+    ("Blinken", "Blink"),
+    ("Ivanov", "Ivanova"),
+    ("Putin", "Peskov"),
+]
+
+
+@pytest.mark.parametrize(("a", "b"), APART)
+def test_different_names_stay_apart(a: str, b: str, lexicon: NameLexicon) -> None:
+    assert name_keys(a, lexicon) != name_keys(b, lexicon)
+
+
+@pytest.mark.parametrize(
+    ("name", "keys"),
+    [
+        ("Foreign Minister Sergey Lavrov", ["sergei", "lavrov"]),
+        ("Secretary of State Antony Blinken", ["antoni", "blinken"]),
+        ("Dr. Anthony Fauci", ["anthoni", "fauci"]),
+        ("Jeroen van der Veer", ["jeroen", "van", "der", "ver"]),
+        ("Martin Luther King", ["martin", "luther", "king"]),  # surnames that are titles elsewhere stay
+        ("John Major", ["john", "major"]),
+        ("The President", ["president"]),  # only titles: they are all there is to match
+        ("Jean-Claude Juncker", ["jean", "claude", "juncker"]),
+        ("", []),
+    ],
+)
+def test_name_keys(name: str, keys: list[str], lexicon: NameLexicon) -> None:
+    assert name_keys(name, lexicon) == keys
+
+
+@pytest.mark.parametrize(
+    ("typed", "keys"),
+    [
+        ("Russian Deputy Foreign Minister Sergey Ryabkov", ["sergei", "riabkov"]),
+        ("US Secretary of State Antony Blinken", ["antoni", "blinken"]),
+        ("Jordan Peterson", ["jordan", "peterson"]),  # a country word not before a title stays
+        ("blinken", ["blinken"]),
+    ],
+)
+def test_person_keys_drop_a_country_before_a_title(typed: str, keys: list[str], lexicon: NameLexicon) -> None:
+    assert person_keys(typed, lexicon, is_country_word) == keys
+
+
+def test_name_key_joins_keys(lexicon: NameLexicon) -> None:
+    assert name_key("Foreign Minister Sergey Lavrov", lexicon) == "sergei lavrov"
+    assert name_key("!!", lexicon) == ""
+
+
+def test_variant_groups_come_from_data() -> None:
+    lexicon = NameLexicon.from_data(titles=["boss"], connectors=["of"], variant_groups=[["Smith", "Schmidt"]])
+    assert name_keys("Boss of Ops John Schmidt", lexicon) == ["ops", "john", "smith"]
+    assert token_key("schmidt", lexicon) == token_key("smith", lexicon)
+    assert token_key("schmidt", NameLexicon()) != token_key("smith", NameLexicon())

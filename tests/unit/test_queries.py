@@ -1,0 +1,234 @@
+"""Query bodies: validation, country resolution, person/text/filter clauses, safety of user text."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from pipeline.index.queries import (
+    QuoteQuery,
+    country_code,
+    people_body,
+    resolve_country,
+    search_body,
+)
+
+
+def _filters(body: dict[str, Any]) -> list[dict[str, Any]]:
+    return list(body["query"]["bool"]["filter"])
+
+
+def _walk_keys(value: Any) -> set[str]:
+    keys: set[str] = set()
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            keys.add(key)
+            keys |= _walk_keys(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            keys |= _walk_keys(inner)
+    return keys
+
+
+# --- QuoteQuery validation -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"limit": 0},
+        {"limit": 101},
+        {"offset": -1},
+        {"offset": 9_990, "limit": 20},  # beyond max_result_window
+        {"since": "2023-08-18", "until": "2023-08-17"},
+        {"since": "yesterday"},
+        {"kind": "paraphrase"},
+        {"person": "!!!"},
+        {"unknown_field": 1},
+        {"interval": "fortnight"},
+    ],
+)
+def test_bad_queries_are_rejected(fields: dict[str, Any]) -> None:
+    with pytest.raises(ValidationError):
+        QuoteQuery.model_validate(fields)
+
+
+@pytest.mark.parametrize(
+    ("fields", "attr", "expected"),
+    [
+        ({"person": "  "}, "person", None),
+        ({"country": ""}, "country", None),
+        ({"since": "2023-08-17"}, "since", datetime(2023, 8, 17, tzinfo=UTC)),
+        ({"until": "2023-08-17"}, "until", datetime(2023, 8, 17, 23, 59, 59, 999999, tzinfo=UTC)),
+        ({"since": "2023-08-17T10:00:00"}, "since", datetime(2023, 8, 17, 10, tzinfo=UTC)),
+        ({"since": "2023-08-17T10:00:00+02:00"}, "since", datetime(2023, 8, 17, 8, tzinfo=UTC)),
+        ({"person": " Blinken "}, "person", "Blinken"),
+    ],
+)
+def test_query_normalisation(fields: dict[str, Any], attr: str, expected: Any) -> None:
+    assert getattr(QuoteQuery.model_validate(fields), attr) == expected
+
+
+# --- countries -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "code"),
+    [
+        ("RU", "RU"),
+        ("ru", "RU"),
+        ("RUS", "RU"),
+        ("Russia", "RU"),
+        ("russia", "RU"),
+        ("Russian", "RU"),
+        ("russian", "RU"),
+        ("United States", "US"),
+        ("united states", "US"),
+        ("US", "US"),
+        ("us", "US"),
+        ("American", "US"),
+        ("Ukraine", "UA"),
+        ("Ukrainian", "UA"),
+        ("de", "DE"),
+        ("German", "DE"),
+    ],
+)
+def test_country_by_code_name_demonym(typed: str, code: str) -> None:
+    assert resolve_country(typed) == code
+
+
+@pytest.mark.parametrize("typed", ["Narnia", "XX", "zz", "Atlantean", "speaker:RU"])
+def test_unknown_country_is_a_clear_error(typed: str) -> None:
+    assert resolve_country(typed) is None
+    with pytest.raises(ValueError, match="unknown country"):
+        country_code(typed)
+    with pytest.raises(ValueError, match="unknown country"):
+        search_body(QuoteQuery(country=typed))
+
+
+def test_country_filter_speaker_or_mentioned() -> None:
+    speaker_only = _filters(search_body(QuoteQuery(country="russian")))
+    assert speaker_only == [{"term": {"speaker.country": "RU"}}]
+    either = _filters(search_body(QuoteQuery(country="Russia", mentioned=True)))
+    assert either == [
+        {
+            "bool": {
+                "should": [{"term": {"speaker.country": "RU"}}, {"term": {"countries": "RU"}}],
+                "minimum_should_match": 1,
+            }
+        }
+    ]
+
+
+# --- person, text, filters -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("person", "terms"),
+    [
+        ("Blinken", ["blinken"]),
+        ("blinken", ["blinken"]),
+        ("Antony Blinken", ["antoni", "blinken"]),
+        ("Sergei Ryabkov", ["sergei", "riabkov"]),
+        ("Foreign Minister Sergey Lavrov", ["sergei", "lavrov"]),
+        ("Zelenskyy", ["zelenski"]),
+        ("Zelensky", ["zelenski"]),
+    ],
+)
+def test_person_requires_every_name_key(person: str, terms: list[str]) -> None:
+    filters = _filters(search_body(QuoteQuery(person=person)))
+    assert filters == [{"term": {"speaker.name_keys": t}} for t in terms]
+
+
+def test_initial_is_a_prefix() -> None:
+    filters = _filters(search_body(QuoteQuery(person="A. Blinken")))
+    assert filters == [{"prefix": {"speaker.name_keys": "a"}}, {"term": {"speaker.name_keys": "blinken"}}]
+
+
+def test_filters_combine() -> None:
+    body = search_body(
+        QuoteQuery(
+            person="Antonov",
+            country="RU",
+            text="prisoner exchanges",
+            source="TASS",
+            kind="direct",
+            since="2023-08-01",
+            until="2023-08-31",
+        )
+    )
+    filters = _filters(body)
+    assert {"term": {"speaker.name_keys": "antonov"}} in filters
+    assert {"term": {"speaker.country": "RU"}} in filters
+    assert {"term": {"source": "TASS"}} in filters
+    assert {"term": {"kind": "direct"}} in filters
+    assert {
+        "range": {
+            "published": {"gte": "2023-08-01T00:00:00+00:00", "lte": "2023-08-31T23:59:59.999999+00:00"}
+        }
+    } in filters
+    must = body["query"]["bool"]["must"]
+    assert must == [{"match": {"text": {"query": "prisoner exchanges", "minimum_should_match": "3<75%"}}}]
+    assert body["sort"][0] == "_score"
+    assert body["highlight"]["encoder"] == "html"
+
+
+def test_no_text_sorts_newest_first_and_has_no_highlight() -> None:
+    body = search_body(QuoteQuery(person="Antonov"))
+    assert body["sort"][0] == {"published": {"order": "desc", "missing": "_last"}}
+    assert "highlight" not in body
+    assert body["query"]["bool"]["must"] == []
+
+
+def test_empty_query_matches_all() -> None:
+    body = search_body(QuoteQuery())
+    assert body["query"]["bool"]["must"] == [{"match_all": {}}]
+
+
+def test_paging() -> None:
+    body = search_body(QuoteQuery(limit=10, offset=30))
+    assert (body["from_"], body["size"]) == (30, 10)
+    assert body["track_total_hits"] is True
+
+
+def test_facets_on_and_off() -> None:
+    aggs = search_body(QuoteQuery(interval="day"))["aggs"]
+    assert set(aggs) == {"speakers", "countries", "mentioned", "kinds", "sources", "over_time"}
+    assert aggs["over_time"]["date_histogram"]["calendar_interval"] == "day"
+    assert "aggs" not in search_body(QuoteQuery(facets=False))
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "speaker.country:RU OR *",
+        "text:(a OR b) AND _exists_:url",
+        '{"script": "ctx._source"}',
+        "/.*/",
+        "Blinken~2 ^10",
+    ],
+)
+def test_user_text_never_becomes_query_syntax(hostile: str) -> None:
+    body = search_body(QuoteQuery(text=hostile, person=hostile + " x", source=hostile))
+    keys = _walk_keys(body)
+    assert not keys & {"query_string", "simple_query_string", "script", "regexp", "wildcard", "fuzzy"}
+    # The text is passed verbatim as the value of a match query, never parsed.
+    assert body["query"]["bool"]["must"][0]["match"]["text"]["query"] == hostile
+    json.dumps(body)  # plain JSON, nothing else
+
+
+# --- people ----------------------------------------------------------------------------------------
+
+
+def test_people_prefix() -> None:
+    body = people_body("Antony Bl", limit=5)
+    filters = body["query"]["bool"]["filter"]
+    assert filters[-1] == {"prefix": {"speaker.name": "bl"}}
+    assert {"term": {"speaker.name_keys": "antoni"}} in filters[0]["bool"]["should"]
+    assert body["aggs"]["people"]["terms"] == {"field": "speaker.name_key", "size": 5}
+    with pytest.raises(ValueError):
+        people_body("  ")
