@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from pipeline.models import Entity
 from pipeline.nlp.countries import CountryLexicon, fold, load_country_lexicon
+from pipeline.nlp.normalize import realign_span
 from pipeline.nlp.titles import TitleLexicon, load_title_lexicon
 
 if TYPE_CHECKING:
@@ -118,9 +119,23 @@ class EntityAnalysis:
     persons: PersonIndex
 
 
-def extract_entities(doc: Doc) -> list[Entity]:
-    """All entities of ``doc`` with canonical forms and document-level label fixes (see module doc)."""
-    return analyse_entities(doc).entities
+def extract_entities(doc: Doc, original: str | None = None) -> list[Entity]:
+    """All entities of ``doc`` with canonical forms and document-level label fixes (see module doc).
+
+    ``doc`` is parsed from ``normalize_wire(original)``. Given ``original``, each entity's ``text`` is
+    the original's characters and spans inside editorial brackets are realigned onto the bracketed
+    words (``normalize.realign_span``); without it, ``text`` is the clean text's.
+    """
+    entities = analyse_entities(doc).entities
+    if original is None:
+        return entities
+    if "[" not in original:
+        return [e.model_copy(update={"text": original[e.start : e.end]}) for e in entities]
+    out: list[Entity] = []
+    for e in entities:
+        start, end = realign_span(original, e.start, e.end)
+        out.append(e.model_copy(update={"text": original[start:end], "start": start, "end": end}))
+    return out
 
 
 def build_person_index(doc: Doc) -> PersonIndex:

@@ -161,25 +161,63 @@ def _trailer_spans(text: str) -> list[tuple[int, int, str]]:
     return spans
 
 
-def _place_bracket(chars: list[str], text: str, start: int, end: int, inner: str) -> None:
-    """Remove the brackets at text[start:end] keeping ``inner``'s words, gap on the spaced side."""
+def _bracket_slot(text: str, start: int, end: int, inner: str) -> str:
+    """What replaces text[start:end] (a bracket): the words kept, shifted so the gap joins a space."""
     words = inner.strip()
-    if not words or _DROP_INNER.match(inner):
-        _blank(chars, start, end)
-        return
     width = end - start
+    if not words or _DROP_INNER.match(inner):
+        return " " * width
     before = text[start - 1] if start > 0 else " "
     after = text[end] if end < len(text) else " "
     if before.isspace():
         # "home [Viktor] Bout" -> "home   Viktor Bout": the gap joins the space before.
-        slot = words.rjust(width)
-    elif after.isspace() or after in ".,;:!?\"')":
+        return words.rjust(width)
+    if after.isspace() or after in ".,;:!?\"')":
         # '"[We] fight' -> '"We   fight': the gap joins the space after.
-        slot = words.ljust(width)
-    else:
-        # Brackets inside a word ("govern[ment]s"): letters on both sides; keep positions.
-        slot = " " + inner + " "
+        return words.ljust(width)
+    # Brackets inside a word ("govern[ment]s"): letters on both sides; keep positions.
+    return " " + inner + " "
+
+
+def _place_bracket(chars: list[str], text: str, start: int, end: int, inner: str) -> None:
+    """Remove the brackets at text[start:end] keeping ``inner``'s words (see ``_bracket_slot``)."""
+    slot = _bracket_slot(text, start, end, inner)
     chars[start:end] = list(slot)
+
+
+def realign_span(original: str, start: int, end: int) -> tuple[int, int]:
+    """Map a span found in ``normalize_wire(original)`` to the words it covers in ``original``.
+
+    Offsets are equal in both texts except inside an editorial bracket, whose words the normaliser
+    shifts by a character: an entity found as "US Administration" in the clean text of
+    "the [US] Administration" sits over "S] Administration" in the original; its start moves back onto
+    "US" (the span then reads "US] Administration": the bracket stays, the words are all there).
+    Spans that touch no bracket come back unchanged (cheap: no "[" in the 62 chars before an offset).
+    """
+    return _realign(original, start, is_start=True), _realign(original, end, is_start=False)
+
+
+def _realign(original: str, x: int, *, is_start: bool) -> int:
+    a = original.rfind("[", max(0, x - 62), x + 1)
+    if a < 0:
+        return x
+    match = _BRACKET.match(original, a)
+    if match is None:
+        return x
+    b = match.end()
+    if not ((a <= x < b) if is_start else (a < x <= b)):
+        return x
+    inner = match.group("inner")
+    words = inner.strip()
+    if not words:
+        return x
+    lo = max(0, a - 1)
+    window = original[lo : b + 1].translate(_CHAR_MAP)  # only the neighbours decide the placement
+    slot = _bracket_slot(window, a - lo, b - lo, inner)
+    clean_start = a + slot.index(words[0]) if slot.strip() else a
+    orig_start = a + 1 + (len(inner) - len(inner.lstrip()))
+    shift = clean_start - orig_start
+    return min(max(x - shift, orig_start), orig_start + len(words))
 
 
 def normalize_wire(text: str) -> str:

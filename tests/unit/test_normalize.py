@@ -16,7 +16,7 @@ SHARED_SEED = PROJECT_ROOT.parent / "shared" / "data" / "seeds" / "000_6b86da615
 # (input, expected clean text) — every expected string has the input's length.
 CASES = [
     # date header at the top of the seed format
-    (" date 2023-08-17 \"We agree,\" he said.", "                 \"We agree,\" he said."),
+    (' date 2023-08-17 "We agree," he said.', '                 "We agree," he said.'),
     ("date 2024-01-02\nText.", "               \nText."),
     # datelines
     ("MOSCOW, Aug 17 (Reuters) - The Kremlin said.", "                           The Kremlin said."),
@@ -53,7 +53,7 @@ UNCHANGED = [
     "He said the US/Canada border was closed.",
     "The AP reported it.",
     "The company, based in NEW YORK, said so.",
-    "She said: \"Good.\"",
+    'She said: "Good."',
     "",
 ]
 
