@@ -12,7 +12,6 @@ RUN mkdir -p pipeline && touch pipeline/__init__.py \
 # Editable install: config/ is read relative to the source tree, as in a clone.
 COPY pipeline ./pipeline
 COPY config ./config
-COPY seeds ./seeds
 RUN pip install --no-cache-dir --no-deps -e . \
     && useradd --system --uid 10001 quotewire
 USER quotewire

@@ -23,9 +23,11 @@ import ipaddress
 import json
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 from pipeline.devstack import maven
 from pipeline.devstack.service import (
@@ -41,6 +43,8 @@ from pipeline.devstack.service import (
 )
 from pipeline.errors import DevstackError
 from pipeline.settings import Settings
+
+T = TypeVar("T")
 
 # Newest 4.x on Maven Central when this was written; aiokafka 0.14 and Faust 0.15.3 tested against it.
 KAFKA_VERSION = "4.4.0"
@@ -231,7 +235,7 @@ class KafkaBroker:
     def answers(self, timeout: float = 5.0) -> bool:
         """True if the broker answers a metadata request listing at least one broker."""
         try:
-            return asyncio.run(asyncio.wait_for(_describe_cluster(self.settings), timeout)) > 0
+            return _run_sync(asyncio.wait_for(_describe_cluster(self.settings), timeout)) > 0
         except Exception:  # any client error means "not ready (yet)"; wait_ready retries
             return False
 
@@ -275,6 +279,17 @@ class KafkaBroker:
             return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
         except OSError:
             return "(no log)"
+
+
+def _run_sync(coro: Coroutine[Any, Any, T]) -> T:
+    """Run ``coro`` to completion from sync code, also when called inside a running event loop
+    (an async test or service calling ``answers``): then it runs on a private loop in a thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 async def _describe_cluster(settings: Settings) -> int:
