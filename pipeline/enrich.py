@@ -18,17 +18,20 @@ from pipeline.models import Article, EnrichedArticle, Quote, Speaker
 from pipeline.nlp.entities import analyse_entities
 from pipeline.nlp.normalize import normalize_wire
 from pipeline.nlp.quotes import CueLexicon, extract_quotes, find_quotations, load_cue_lexicon
+from pipeline.nlp.countries import load_country_lexicon
+from pipeline.nlp.roles import SpeakerDescription, describe_people, describe_speaker
 from pipeline.nlp.speakers import (
     NameGender,
     PersonMention,
-    ResolvedSpeaker,
     load_name_genders,
+    profile_speakers,
     resolve_speakers,
 )
+from pipeline.nlp.titles import load_title_lexicon
 
 if TYPE_CHECKING:
     from spacy.language import Language
-    from spacy.tokens import Doc
+    from spacy.tokens import Doc, Span
 
     from pipeline.settings import Settings
 
@@ -75,19 +78,29 @@ def enrich_doc(
     entities = analysis.entities
     matches = extract_quotes(doc, cues)
     quoted = _quoted_token_ranges(doc)
-    speakers = resolve_speakers(doc, matches, people, cues, quoted, name_gender)
-    quotes = [
-        Quote(
-            text=article.text[m.start : m.end],
-            start=m.start,
-            end=m.end,
-            kind=m.kind,
-            cue=m.cue,
-            speaker=_speaker(s),
-            countries=[],
+    country_lexicon = load_country_lexicon()
+    titles = load_title_lexicon()
+
+    def describe(span: Span) -> SpeakerDescription:
+        return describe_speaker(doc, span, country_lexicon, titles)
+
+    people_desc = describe_people(doc, analysis.persons, country_lexicon, titles)
+    speakers = resolve_speakers(doc, matches, people, cues, quoted, name_gender, people_desc, describe)
+    profiles = profile_speakers(doc, matches, speakers, people_desc, describe, country_lexicon.country_of_org)
+    quotes = []
+    for m, s, prof in zip(matches, speakers, profiles, strict=True):
+        span = doc.char_span(m.start, m.end, alignment_mode="expand")
+        quotes.append(
+            Quote(
+                text=article.text[m.start : m.end],
+                start=m.start,
+                end=m.end,
+                kind=m.kind,
+                cue=m.cue,
+                speaker=Speaker(name=s.name, mention=s.mention, type=s.type, role=prof.role, country=prof.country),
+                countries=country_lexicon.countries_in(span) if span is not None else [],
+            )
         )
-        for m, s in zip(matches, speakers, strict=True)
-    ]
     return EnrichedArticle(
         id=article.id,
         text=article.text,
@@ -98,12 +111,8 @@ def enrich_doc(
         url=article.url,
         entities=entities,
         quotes=quotes,
-        countries=[],
+        countries=country_lexicon.countries_in(doc),
     )
-
-
-def _speaker(s: ResolvedSpeaker) -> Speaker:
-    return Speaker(name=s.name, mention=s.mention, type=s.type)
 
 
 def _quoted_token_ranges(doc: Doc) -> list[tuple[int, int]]:

@@ -61,7 +61,6 @@ class CueLexicon:
     honorifics: dict[str, frozenset[str]]
     org_nouns: frozenset[str]
     document_nouns: frozenset[str]
-    role_classes: dict[str, tuple[str, ...]]
 
     @classmethod
     def from_mapping(cls, data: dict[str, Any]) -> CueLexicon:
@@ -81,9 +80,6 @@ class CueLexicon:
             honorifics=groups("honorifics"),
             org_nouns=words("org_nouns"),
             document_nouns=words("document_nouns"),
-            role_classes={
-                k: tuple(str(w).lower() for w in v) for k, v in (data.get("role_classes") or {}).items()
-            },
         )
 
 

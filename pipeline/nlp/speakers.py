@@ -28,6 +28,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
 from pipeline.nlp.quotes import CueLexicon, QuoteMatch, _paragraphs, speaker_mention_span
+from pipeline.nlp.roles import SpeakerDescription
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span
@@ -39,6 +40,8 @@ Gender = Literal["m", "f"]
 MAX_SPEAKER_GAP_PARAGRAPHS = 3
 
 
+# a mention span -> what the text says the speaker is (pipeline.nlp.roles.describe_speaker, bound)
+Describe = Callable[["Span"], SpeakerDescription]
 # first name -> (gender, sure): "sure" when the table says male/female rather than mostly_*
 NameGender = Callable[[str], "tuple[Gender, bool] | None"]
 
@@ -88,7 +91,8 @@ class _Context:
     person_starts: list[int]
     surnames: dict[str, str]
     genders: dict[str, Gender]
-    titles: dict[str, str]  # canonical -> lower-cased title/description words seen with the person
+    people_desc: dict[str, SpeakerDescription]  # canonical -> role/country/groups from all mentions
+    describe: Describe | None
     quoted: list[tuple[int, int]] = field(default_factory=list)  # token ranges inside quotations
 
 
@@ -160,30 +164,6 @@ def _genders(
     return out
 
 
-def _titles(doc: Doc, people: Sequence[PersonMention]) -> dict[str, str]:
-    """Words that describe each person: pre-modifiers and appositions ("Russian Deputy Foreign Minister")."""
-    out: dict[str, list[str]] = {}
-    for p in people:
-        head = doc[p.end - 1]
-        words: list[str] = []
-        lo = p.start
-        # pre-modifiers: the title words right before the name, up to a determiner or punctuation
-        j = lo - 1
-        while (
-            j >= 0 and j >= lo - 6 and not doc[j].is_punct and doc[j].pos_ in ("PROPN", "NOUN", "ADJ", "ADP")
-        ):
-            words.append(doc[j].lower_)
-            j -= 1
-        for child in head.children:
-            if child.dep_ == "appos":
-                words.extend(t.lower_ for t in child.subtree)
-        if head.dep_ == "appos":
-            words.extend(t.lower_ for t in head.head.subtree if t.i < p.start or t.i >= p.end)
-        if words:
-            out.setdefault(p.canonical, []).extend(words)
-    return {k: " ".join(v) for k, v in out.items()}
-
-
 def _inside(ranges: list[tuple[int, int]], i: int) -> bool:
     return any(lo <= i < hi for lo, hi in ranges)
 
@@ -224,17 +204,6 @@ def _next_person(ctx: _Context, after: int) -> str | None:
     return None
 
 
-def _fits_description(ctx: _Context, words: list[str], canonical: str) -> bool:
-    title = ctx.titles.get(canonical, "")
-    if not title:
-        return False
-    for w in words:
-        for alt in ctx.lex.role_classes.get(w, (w,)):
-            if alt in title:
-                return True
-    return False
-
-
 @dataclass(slots=True)
 class _Previous:
     name: str | None
@@ -249,6 +218,8 @@ def resolve_speakers(
     lex: CueLexicon,
     quoted_ranges: Sequence[tuple[int, int]] = (),
     name_gender: NameGender | None = None,
+    people_desc: dict[str, SpeakerDescription] | None = None,
+    describe: Describe | None = None,
 ) -> list[ResolvedSpeaker]:
     """One resolved speaker per match (same order). ``people`` sorted by position, outside quotes or not."""
     people = sorted(people, key=lambda p: p.start)
@@ -259,7 +230,8 @@ def resolve_speakers(
         person_starts=[p.start for p in people],
         surnames=_surname_index(people),
         genders=_genders(doc, people, lex, name_gender),
-        titles=_titles(doc, people),
+        people_desc=people_desc or {},
+        describe=describe,
         quoted=list(quoted_ranges),
     )
     out: list[ResolvedSpeaker] = [ResolvedSpeaker(None, None, "UNKNOWN")] * len(matches)
@@ -422,12 +394,9 @@ def _resolve_mention(
     if determiner not in ("the", "this", "that"):
         # `a private security professional`: a new, unnamed speaker
         return made(mention, "PERSON")
-    k = bisect.bisect_left(ctx.person_starts, head.i) - 1
-    while k >= 0:
-        p = ctx.people[k]
-        if _fits_description(ctx, [lemma], p.canonical):
-            return made(p.canonical, "PERSON")
-        k -= 1
+    described = _described_person(ctx, span, head.i)
+    if described:
+        return made(described, "PERSON")
     found = _previous_person(ctx, head.i, None)
     if found and _paragraph_gap(ctx, found, head.i) <= 1:
         return made(found, "PERSON")
@@ -439,6 +408,31 @@ def _resolve_mention(
     return made(mention, "UNKNOWN")
 
 
+def _described_person(ctx: _Context, span: Span, before: int) -> str | None:
+    """The last person before ``before`` whose role fits the description ("the top US diplomat" ->
+    the Secretary of State; a country in the description must not contradict the person's)."""
+    if ctx.describe is None:
+        return None
+    desc = ctx.describe(span)
+    if not desc.groups:
+        return None
+    seen: set[str] = set()
+    k = bisect.bisect_left(ctx.person_starts, before) - 1
+    while k >= 0:
+        name = ctx.people[k].canonical
+        k -= 1
+        if name in seen:
+            continue
+        seen.add(name)
+        known = ctx.people_desc.get(name)
+        if known is None or not (known.groups & desc.groups):
+            continue
+        if desc.country and known.country and desc.country != known.country:
+            continue
+        return name
+    return None
+
+
 def _paragraph_gap(ctx: _Context, canonical: str, at: int) -> int:
     """Paragraph breaks between the last mention of ``canonical`` before token ``at`` and ``at``."""
     k = bisect.bisect_left(ctx.person_starts, at) - 1
@@ -447,3 +441,75 @@ def _paragraph_gap(ctx: _Context, canonical: str, at: int) -> int:
     if k < 0:
         return 1_000
     return ctx.doc[ctx.people[k].start : at].text.count("\n\n") if at > ctx.people[k].start else 0
+
+
+@dataclass(frozen=True, slots=True)
+class SpeakerProfile:
+    role: str | None
+    country: str | None  # ISO 3166-1 alpha-2
+
+
+_CHANNEL_PREPS = frozenset({"on", "in", "via", "through", "to"})
+
+
+def profile_speakers(
+    doc: Doc,
+    matches: Sequence[QuoteMatch],
+    resolved: Sequence[ResolvedSpeaker],
+    people_desc: dict[str, SpeakerDescription],
+    describe: Describe,
+    org_country: Callable[[str], str | None],
+) -> list[SpeakerProfile]:
+    """Role and country of each quote's speaker.
+
+    Country: the person's title or apposition anywhere in the article, else this mention's own words
+    ("the top US diplomat"), else the channel the statement went out on ("said on the Russian embassy's
+    Telegram channel"), else what another quote of the same person established; never the dateline.
+    """
+    out: list[SpeakerProfile] = []
+    person_country: dict[str, str] = {}
+    person_role: dict[str, str] = {}
+    for m, r in zip(matches, resolved, strict=True):
+        role: str | None = None
+        country: str | None = None
+        known = people_desc.get(r.name or "") if r.type == "PERSON" else None
+        if known is not None:
+            role, country = known.role, known.country
+        if r.mention_start is not None and r.mention_end is not None and (role is None or country is None):
+            span = doc.char_span(r.mention_start, r.mention_end, alignment_mode="expand")
+            if span is not None and not (len(span) == 1 and span[0].pos_ == "PRON"):
+                desc = describe(span)
+                role = role or desc.role
+                country = country or desc.country
+        if country is None and r.type in ("ORG", "GPE", "NORP") and r.name:
+            country = org_country(r.name)
+        if country is None and m.cue_token is not None:
+            country = _channel_country(doc, m.cue_token, describe)
+        if r.type == "PERSON" and r.name:
+            if country:
+                person_country.setdefault(r.name, country)
+            if role:
+                person_role.setdefault(r.name, role)
+        out.append(SpeakerProfile(role, country))
+    # a person's role and country established by one quote hold for the others
+    return [
+        SpeakerProfile(
+            p.role or person_role.get(r.name or ""), p.country or person_country.get(r.name or "")
+        )
+        if r.type == "PERSON"
+        else p
+        for p, r in zip(out, resolved, strict=True)
+    ]
+
+
+def _channel_country(doc: Doc, cue: int, describe: Describe) -> str | None:
+    """`said on the Russian embassy's Telegram channel`, `told Russia's TASS`: the outlet's country."""
+    for prep in doc[cue].children:
+        if prep.dep_ == "prep" and prep.lower_ in _CHANNEL_PREPS:
+            obj = next((c for c in prep.children if c.dep_ == "pobj"), None)
+            if obj is not None:
+                lo, hi = int(obj.left_edge.i), int(obj.right_edge.i) + 1
+                desc = describe(doc[lo:hi])
+                if desc.country:
+                    return desc.country
+    return None
