@@ -70,7 +70,7 @@ def make_app(
         store="memory://",
         autodiscover=False,
         # Faust only keeps table files here (this app has none); keep it out of the working directory.
-        datadir=str(Path(tempfile.gettempdir()) / "quotewire-faust" / settings.consumer_group),
+        datadir=str(Path(tempfile.gettempdir()) / f"quotewire-faust-{settings.consumer_group}"),
         web_enabled=True,
         web_port=settings.worker_web_port if web_port is None else web_port,
         topic_partitions=settings.topic_partitions,

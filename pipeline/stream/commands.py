@@ -282,6 +282,22 @@ def worker(
 # --------------------------------------------------------------------------------------------
 
 
+async def _partitions(settings: Settings, topic: str) -> list[int]:
+    """The partition numbers of a topic ([] if it does not exist)."""
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    from pipeline.kafka_clients import kafka_client_kwargs
+
+    admin = AIOKafkaAdminClient(**kafka_client_kwargs(settings))
+    await admin.start()
+    try:
+        described = await admin.describe_topics([topic])
+    finally:
+        await admin.close()
+    found = [d for d in described if not d.get("error_code")]
+    return sorted(p["partition"] for d in found for p in d.get("partitions", []))
+
+
 DeadLetterMessage = tuple[int, bytes | None, bytes]  # offset, key, value
 
 
@@ -298,11 +314,7 @@ async def read_dead_letters(
     await consumer.start()
     out: list[DeadLetterMessage] = []
     try:
-        partitions = consumer.partitions_for_topic(name) or set()
-        if not partitions:
-            await consumer.client.force_metadata_update()
-            partitions = consumer.partitions_for_topic(name) or set()
-        tps = [TopicPartition(name, p) for p in sorted(partitions)]
+        tps = [TopicPartition(name, p) for p in await _partitions(settings, name)]
         if not tps:
             return out
         consumer.assign(tps)
@@ -402,8 +414,8 @@ async def group_lag(settings: Settings) -> tuple[dict[int, tuple[int | None, int
         committed = await admin.list_consumer_group_offsets(settings.consumer_group)
         groups = await admin.describe_consumer_groups([settings.consumer_group])
         members = len(groups[0].groups[0][5]) if groups and getattr(groups[0], "groups", None) else 0
-        await consumer.client.force_metadata_update()
-        partitions = sorted(consumer.partitions_for_topic(settings.topic_raw) or ())
+        described = await admin.describe_topics([settings.topic_raw])
+        partitions = sorted(p["partition"] for d in described for p in d.get("partitions", []))
         tps = [TopicPartition(settings.topic_raw, p) for p in partitions]
         ends = await consumer.end_offsets(tps) if tps else {}
         out: dict[int, tuple[int | None, int]] = {}
