@@ -79,6 +79,8 @@ JVM_OPTIONS = (
     "-Xmx1g",
     "-XX:+UseG1GC",
     "-XX:-OmitStackTraceInFastThrow",
+    # A node out of heap is broken: exit (status shows it down) rather than limp on.
+    "-XX:+ExitOnOutOfMemoryError",
     "-Djava.awt.headless=true",
     "-Dfile.encoding=UTF-8",
     "-Djava.locale.providers=CLDR",
@@ -389,4 +391,3 @@ class ElasticsearchNode:
 
 
 __all__ = ["ES_VERSION", "ElasticsearchNode", "node_settings", "transport_ports"]
-

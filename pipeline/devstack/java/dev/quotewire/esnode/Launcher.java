@@ -68,7 +68,15 @@ public final class Launcher {
                 stopped.countDown();
             }
         }, "quotewire-es-shutdown"));
-        node.start();
+        try {
+            node.start();
+        } catch (Exception e) {
+            // e.g. the HTTP port is taken: exit at once (non-daemon node threads would keep the JVM alive)
+            // so the devstack reports the failure instead of waiting for a node that will never answer.
+            System.err.println("quotewire-es: the node failed to start: " + e);
+            e.printStackTrace();
+            System.exit(1);
+        }
         // Node threads are daemons in places; keep one non-daemon thread until shutdown.
         Thread keepAlive = new Thread(() -> {
             try {
