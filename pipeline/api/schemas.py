@@ -13,6 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pipeline.models import QuoteKind, SpeakerType
 
+Interval = Literal["day", "week", "month", "year"]
+
 
 class _Public(BaseModel):
     model_config = ConfigDict(frozen=True)
@@ -49,8 +51,6 @@ class QuoteOut(_Public):
     highlights: list[Span] = Field(default_factory=list, description="Matched words, as spans into text.")
     kind: QuoteKind
     cue: str | None = None
-    start: int | None = Field(default=None, description="Offset of the quote in the article text.")
-    end: int | None = None
     speaker: SpeakerOut
     countries: list[str] = Field(default_factory=list, description="Countries the quote mentions (ISO).")
     article: ArticleRef
@@ -60,6 +60,7 @@ class FacetBucket(_Public):
     value: str = Field(description="The value to filter on (a speaker name, an ISO country code).")
     label: str | None = Field(default=None, description="A readable name for the value, when it differs.")
     count: int
+    country: str | None = Field(default=None, description="For a speaker: their usual country.")
 
 
 class TimeBucket(_Public):
@@ -69,10 +70,13 @@ class TimeBucket(_Public):
 
 
 class Facets(_Public):
-    speakers: list[FacetBucket] = Field(default_factory=list)
-    countries: list[FacetBucket] = Field(default_factory=list)
+    speakers: list[FacetBucket] = Field(default_factory=list, description="Top speakers (value: name).")
+    countries: list[FacetBucket] = Field(default_factory=list, description="Speakers' countries (ISO).")
+    mentioned: list[FacetBucket] = Field(default_factory=list, description="Countries the quotes name.")
+    kinds: list[FacetBucket] = Field(default_factory=list)
+    sources: list[FacetBucket] = Field(default_factory=list)
     over_time: list[TimeBucket] = Field(default_factory=list)
-    interval: Literal["day", "week", "month", "year"] | None = None
+    interval: Interval
 
 
 class QueryEcho(_Public):
@@ -91,19 +95,20 @@ class QueryEcho(_Public):
 
 class QuoteSearchResponse(_Public):
     total: int
-    total_is_exact: bool = True
     limit: int
     offset: int
     max_offset: int = Field(description="The deepest offset + limit this API pages to.")
+    took_ms: int = 0
     query: QueryEcho
     quotes: list[QuoteOut]
-    facets: Facets
+    facets: Facets | None = Field(default=None, description="Absent when asked for facets=false.")
 
 
 class PersonSuggestion(_Public):
     name: str
     count: int
     country: str | None = None
+    role: str | None = None
 
 
 class PeopleResponse(_Public):
@@ -115,6 +120,7 @@ class CountryOut(_Public):
     code: str = Field(description="ISO 3166-1 alpha-2 code.")
     name: str
     count: int = Field(description="Quotes whose speaker is from this country.")
+    mentioned: int = Field(description="Quotes that name this country.")
 
 
 class CountriesResponse(_Public):
@@ -122,9 +128,10 @@ class CountriesResponse(_Public):
 
 
 class ArticleQuote(_Public):
+    id: str
     text: str
-    start: int
-    end: int
+    start: int | None = Field(description="Offset of the quote in the article text; null if not found.")
+    end: int | None = None
     kind: QuoteKind
     cue: str | None = None
     speaker: SpeakerOut
@@ -134,9 +141,9 @@ class ArticleQuote(_Public):
 class ArticleEntity(_Public):
     text: str
     label: str
-    start: int
-    end: int
-    canonical: str
+    start: int | None = None
+    end: int | None = None
+    canonical: str | None = None
 
 
 class ArticleOut(_Public):
@@ -144,7 +151,6 @@ class ArticleOut(_Public):
     headline: str | None = None
     text: str
     published: datetime | None = None
-    version: datetime | None = None
     source: str | None = None
     url: str | None = None
     countries: list[str] = Field(default_factory=list)

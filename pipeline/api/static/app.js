@@ -215,6 +215,7 @@
   }
 
   function renderFacets(state, facets) {
+    if (!facets) return;
     const speakers = facets.speakers || [];
     const maxSpeaker = Math.max(1, ...speakers.map((b) => b.count));
     const current = (state.person || "").toLowerCase();
@@ -232,6 +233,14 @@
         b.value === echoed, () => navigate({ ...state, country: b.value, offset: 0 }),
         `Show quotes by speakers from ${b.label || b.value}`))
       : [el("li", { className: "facet-empty", text: "No speaker countries" })]));
+
+    const sources = facets.sources || [];
+    const maxSource = Math.max(1, ...sources.map((b) => b.count));
+    const currentSource = (state.source || "").toLowerCase();
+    $("facet-sources").replaceChildren(...(sources.length
+      ? sources.map((b) => facetButton(b.value, b.count, maxSource, b.value.toLowerCase() === currentSource,
+        () => navigate({ ...state, source: b.value, offset: 0 }), `Show quotes from ${b.value}`))
+      : [el("li", { className: "facet-empty", text: "No sources" })]));
 
     renderTimeline(state, facets.over_time || []);
   }
@@ -416,7 +425,7 @@
       $("article-title").textContent = "Could not load the article";
       return;
     }
-    $("article-title").textContent = body.headline || "Untitled article";
+    $("article-title").textContent = body.headline || `Article ${body.id}`;
     $("article-meta").textContent = [body.source, formatDate(body.published), plural(body.quotes.length, "quote")]
       .filter(Boolean).join(" · ");
     const links = [el("a", { href: `/articles/${encodeURIComponent(body.id)}`, text: "JSON" })];
@@ -430,7 +439,8 @@
 
   // Split the article into paragraphs and mark every quote span; spans may cross paragraphs.
   function articleParagraphs(text, quotes, currentQuote) {
-    const spans = [...quotes].sort((a, b) => a.start - b.start);
+    // Quotes the API could not locate in the text (start null) are listed nowhere rather than misplaced.
+    const spans = quotes.filter((q) => q.start !== null && q.end !== null).sort((a, b) => a.start - b.start);
     const paragraphs = [];
     const breaks = /\n\s*\n|\n/g;
     let from = 0;
@@ -449,7 +459,7 @@
         const end = Math.min(quote.end, pEnd);
         if (end <= start) continue;
         if (start > at) p.append(text.slice(at, start));
-        const isCurrent = currentQuote && quote.start === currentQuote.start && quote.end === currentQuote.end;
+        const isCurrent = Boolean(currentQuote) && quote.id === currentQuote.id;
         const who = quote.speaker && quote.speaker.name ? quote.speaker.name : "unknown speaker";
         p.append(el("span", { className: isCurrent ? "q current" : "q", title: `${who} (${quote.kind})`, text: text.slice(start, end) }));
         if (quote.end <= pEnd) p.append(el("span", { className: "who", text: who }));
@@ -518,8 +528,8 @@
     else if (event.key === "p") page(-1);
   });
 
-  loadCountries();
   const initial = stateFromUrl();
   fillForm(initial);
-  search(initial);
+  // Country names first (one small request) so the first cards show names, not only codes.
+  loadCountries().finally(() => search(initial));
 })();

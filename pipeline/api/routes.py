@@ -1,0 +1,227 @@
+"""HTTP routes. Thin: validate parameters, call the one read path (``pipeline.index.search``), map the
+records to public schemas (``present``). No query DSL here; user text reaches Elasticsearch only as
+``term``/``match`` values built by ``pipeline.index.queries``.
+
+Failures: bad parameters -> 422 (``message`` + per-parameter ``detail``); Elasticsearch unreachable or
+overloaded, or the indices not set up -> 503 with a one-line ``detail``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from elasticsearch import AsyncElasticsearch
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+
+from pipeline.api import present
+from pipeline.api.schemas import (
+    ArticleOut,
+    CountriesResponse,
+    Health,
+    Interval,
+    PeopleResponse,
+    QuoteSearchResponse,
+    ValidationProblem,
+)
+from pipeline.errors import TransientError
+from pipeline.index import search as read
+from pipeline.index.queries import QuoteQuery, country_code, country_name
+from pipeline.models import QuoteKind
+from pipeline.settings import Settings
+
+router = APIRouter()
+
+_PROBLEMS: dict[int | str, dict[str, Any]] = {
+    422: {"model": ValidationProblem, "description": "A parameter is invalid; `message` says which and why."},
+    503: {"description": "Elasticsearch is unreachable or overloaded, or the indices are not set up."},
+}
+_HEALTH_TIMEOUT = 3.0  # seconds: a health probe must answer fast, whatever the search timeout is
+
+
+def es_client(request: Request) -> AsyncElasticsearch:
+    client: AsyncElasticsearch = request.app.state.es
+    return client
+
+
+def settings_of(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+Client = Annotated[AsyncElasticsearch, Depends(es_client)]
+AppSettings = Annotated[Settings, Depends(settings_of)]
+
+
+def _invalid(field: str | None, message: str, kind: str = "value_error") -> RequestValidationError:
+    loc = ("query", field) if field else ("query",)
+    return RequestValidationError([{"loc": loc, "msg": message, "type": kind}])
+
+
+def _query_problem(exc: ValidationError) -> RequestValidationError:
+    errors = [{"loc": ("query", *e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
+    return RequestValidationError(errors)
+
+
+def _unavailable(exc: Exception) -> HTTPException:
+    if isinstance(exc, read.IndexMissingError):
+        return HTTPException(503, "the quote index is not set up: run `quotewire setup` or start a worker")
+    return HTTPException(503, f"search is unavailable: {exc}")
+
+
+@router.get("/quotes", response_model=QuoteSearchResponse, responses=_PROBLEMS, tags=["search"])
+async def quotes(
+    client: Client,
+    settings: AppSettings,
+    person: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="Speaker: surname, full name, any case, with or without accents or role words.",
+            examples=["Antonov", "blinken", "Sergei Ryabkov"],
+        ),
+    ] = None,
+    country: Annotated[
+        str | None,
+        Query(
+            max_length=100,
+            description="Speaker's country: ISO code, name or adjective.",
+            examples=["RU", "Russia", "russian"],
+        ),
+    ] = None,
+    mentioned: Annotated[
+        bool, Query(description="Country also matches quotes that name the country.")
+    ] = False,
+    text: Annotated[
+        str | None,
+        Query(
+            max_length=500,
+            description="Words in the quote (plain words; no query syntax).",
+            examples=["prisoner exchange"],
+        ),
+    ] = None,
+    since: Annotated[
+        str | None,
+        Query(description="From this date (YYYY-MM-DD, UTC) or ISO 8601 time.", examples=["2023-08-01"]),
+    ] = None,
+    until: Annotated[
+        str | None,
+        Query(
+            description="Until this day, inclusive (YYYY-MM-DD, UTC) or ISO 8601 time.",
+            examples=["2023-08-31"],
+        ),
+    ] = None,
+    source: Annotated[
+        str | None, Query(max_length=200, description="Source, any case: TASS, Reuters, BBC News.")
+    ] = None,
+    kind: Annotated[QuoteKind | None, Query(description="direct, mixed (partial quote) or indirect.")] = None,
+    limit: Annotated[int, Query(ge=1, le=100, description="Quotes per page.")] = 20,
+    offset: Annotated[int, Query(ge=0, description="Quotes to skip; offset + limit <= max_offset.")] = 0,
+    facets: Annotated[bool, Query(description="Include facets (top speakers, countries, over time).")] = True,
+    interval: Annotated[Interval, Query(description="Bucket size of the over-time facet.")] = "month",
+) -> QuoteSearchResponse:
+    """Quotes by person, country, words, source, date range and kind: one page, with facets.
+
+    Sorted by relevance when `text` is given, else newest first."""
+    try:
+        query = QuoteQuery(
+            person=person,
+            country=country,
+            mentioned=mentioned,
+            text=text,
+            since=since,
+            until=until,
+            source=source,
+            kind=kind,
+            limit=limit,
+            offset=offset,
+            facets=facets,
+            interval=interval,
+        )
+    except ValidationError as exc:
+        raise _query_problem(exc) from None
+    code: str | None = None
+    if query.country:
+        try:
+            code = country_code(query.country)
+        except ValueError as exc:
+            raise _invalid("country", str(exc)) from None
+    try:
+        results = await read.search_quotes(client, settings, query)
+    except (TransientError, read.IndexMissingError) as exc:
+        raise _unavailable(exc) from None
+    return present.search_response(results, query, code, country_name)
+
+
+@router.get("/people", response_model=PeopleResponse, responses=_PROBLEMS, tags=["search"])
+async def people(
+    client: Client,
+    settings: AppSettings,
+    prefix: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=100,
+            description="The start of a name: 'blin', 'antony b'.",
+            examples=["blin"],
+        ),
+    ],
+    limit: Annotated[int, Query(ge=1, le=100, description="Suggestions to return.")] = 10,
+) -> PeopleResponse:
+    """Speaker names starting with `prefix`, most quoted first, with quote counts."""
+    try:
+        found = await read.suggest_people(client, settings, prefix, limit)
+    except ValueError as exc:
+        raise _invalid("prefix", str(exc)) from None
+    except (TransientError, read.IndexMissingError) as exc:
+        raise _unavailable(exc) from None
+    return PeopleResponse(prefix=prefix, people=[present.person_out(p) for p in found])
+
+
+@router.get("/countries", response_model=CountriesResponse, responses=_PROBLEMS, tags=["search"])
+async def countries(client: Client, settings: AppSettings) -> CountriesResponse:
+    """Every country with quotes by its speakers or naming it; most quoted first."""
+    try:
+        found = await read.list_countries(client, settings)
+    except (TransientError, read.IndexMissingError) as exc:
+        raise _unavailable(exc) from None
+    return CountriesResponse(countries=[present.country_out(c) for c in found])
+
+
+@router.get(
+    "/articles/{article_id}",
+    response_model=ArticleOut,
+    responses={404: {"description": "No article with this id."}, **_PROBLEMS},
+    tags=["articles"],
+)
+async def article(
+    client: Client,
+    settings: AppSettings,
+    article_id: Annotated[str, Path(min_length=1, max_length=512, description="The wire article id.")],
+) -> ArticleOut:
+    """One article (its newest version) with its quotes, in text order, located in the text."""
+    try:
+        view = await read.get_article(client, settings, article_id)
+    except (TransientError, read.IndexMissingError) as exc:
+        raise _unavailable(exc) from None
+    if view is None:
+        raise HTTPException(404, f"no article with id {article_id!r}")
+    return present.article_out(view, country_name)
+
+
+@router.get(
+    "/healthz",
+    response_model=Health,
+    responses={503: {"model": Health, "description": "Elasticsearch is not reachable."}},
+    tags=["health"],
+)
+async def healthz(client: Client) -> Any:
+    """200 when Elasticsearch answers, 503 when it does not."""
+    try:
+        info = await client.options(request_timeout=_HEALTH_TIMEOUT, max_retries=0).info()
+    except Exception as exc:  # any failure to answer means "unavailable"; the reason goes in the body
+        body = Health(status="unavailable", elasticsearch=f"{type(exc).__name__}: {exc}"[:300])
+        return JSONResponse(status_code=503, content=body.model_dump())
+    return Health(status="ok", elasticsearch=str(info["version"]["number"]))
