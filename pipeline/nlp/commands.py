@@ -1,0 +1,136 @@
+"""``quotewire enrich [FILE|-]``: articles in (JSON Lines or a plain-text wire story), enriched JSON out.
+
+JSON Lines: one ``{"id", "text"}`` object per line (``body`` is accepted for ``text``; optional
+``headline``, ``published``, ``source``, ``url``). Anything else is read as one plain-text article whose
+id is the file name without its extension (the seed's format: ``date YYYY-MM-DD`` header, desk tag).
+
+One JSON line per article on stdout. A bad line gets a one-line error on stderr (``line N: reason``);
+the other lines are still processed, and the exit code is 1 at the end.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, TextIO
+
+import typer
+
+if TYPE_CHECKING:
+    from pipeline.models import Article
+
+
+def register(app: typer.Typer) -> None:
+    app.command("enrich")(enrich_command)
+
+
+def enrich_command(
+    source: Annotated[
+        str, typer.Argument(help="A JSON Lines file, a plain-text article, or - for stdin.")
+    ] = "-",
+    batch_size: Annotated[int, typer.Option(min=1, help="Articles per spaCy batch.")] = 32,
+) -> None:
+    """Enrich articles: entities, quotes with speakers, roles and countries (one JSON line each)."""
+    if source != "-" and not Path(source).is_file():
+        typer.echo(f"enrich: no such file: {source}", err=True)
+        raise typer.Exit(2)
+    from pipeline.enrich import Enricher
+    from pipeline.settings import load_settings
+
+    settings = load_settings()
+    try:
+        enricher = Enricher.load(settings)
+    except OSError as exc:
+        typer.echo(f"enrich: cannot load spaCy model {settings.spacy_model!r}: {exc}", err=True)
+        raise typer.Exit(1) from None
+    failures = 0
+    batch: list[Article] = []
+    out = sys.stdout
+
+    def flush() -> None:
+        for enriched in enricher.enrich_many(batch, batch_size):
+            out.write(enriched.model_dump_json() + "\n")
+        out.flush()
+        batch.clear()
+
+    handle: TextIO = sys.stdin if source == "-" else Path(source).open(encoding="utf-8")  # noqa: SIM115
+    try:
+        for item in read_articles(handle, _stem(source), settings.max_text_chars):
+            if isinstance(item, str):
+                failures += 1
+                typer.echo(f"enrich: {item}", err=True)
+                continue
+            batch.append(item)
+            if len(batch) >= batch_size:
+                flush()
+        if batch:
+            flush()
+    finally:
+        if handle is not sys.stdin:
+            handle.close()
+    if failures:
+        typer.echo(f"enrich: {failures} input(s) rejected", err=True)
+        raise typer.Exit(1)
+
+
+def _stem(source: str) -> str:
+    return "stdin" if source == "-" else Path(source).stem
+
+
+def read_articles(handle: TextIO, default_id: str, max_chars: int) -> Iterator[Article | str]:
+    """Articles from JSON Lines, or one plain-text article; a string is a per-line error message."""
+    import json
+
+    from pydantic import ValidationError
+
+    from pipeline.models import Article
+
+    first = handle.readline()
+    while first and not first.strip():
+        first = handle.readline()
+    if not first:
+        return
+    if not first.lstrip().startswith("{"):
+        text = first + handle.read()
+        error = _check_text(text, max_chars)
+        yield f"{default_id}: {error}" if error else Article(id=default_id, text=text)
+        return
+    line_no = 0
+    for line in _chain(first, handle):
+        line_no += 1
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield f"line {line_no}: not JSON ({exc.msg} at column {exc.colno})"
+            continue
+        if not isinstance(data, dict):
+            yield f"line {line_no}: expected a JSON object, got {type(data).__name__}"
+            continue
+        try:
+            article = Article.model_validate(data)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            where = ".".join(str(p) for p in err["loc"]) or "article"
+            yield f"line {line_no}: {where}: {err['msg']}"
+            continue
+        error = _check_text(article.text, max_chars)
+        if error:
+            yield f"line {line_no} (id {article.id}): {error}"
+            continue
+        yield article
+
+
+def _chain(first: str, handle: TextIO) -> Iterator[str]:
+    yield first
+    yield from handle
+
+
+def _check_text(text: str, max_chars: int) -> str | None:
+    if not text.strip():
+        return "empty text"
+    if len(text) > max_chars:
+        return f"text too long ({len(text)} > {max_chars} characters)"
+    return None
