@@ -1,0 +1,99 @@
+"""Edge decoding of raw Kafka values: every reason code, and what passes."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from pipeline.errors import BadArticle
+from pipeline.models import Article
+from pipeline.stream.decode import REASONS, decode_article
+
+LIMIT = 1_000
+
+
+def _j(obj: object) -> bytes:
+    return json.dumps(obj).encode()
+
+
+BAD: list[tuple[str, bytes | None, str]] = [
+    ("latin-1 bytes", b'{"id": "a", "text": "caf\xe9"}', "not_utf8"),
+    ("utf-16 with BOM", '{"id": "a"}'.encode("utf-16"), "not_utf8"),
+    ("plain text", b"Antonov said the talks continue.", "not_json"),
+    ("truncated json", b'{"id": "a", "text": "x', "not_json"),
+    ("empty message", b"", "not_json"),
+    ("tombstone", None, "not_json"),
+    ("json array", _j([{"id": "a", "text": "x"}]), "not_an_object"),
+    ("json string", _j("an article"), "not_an_object"),
+    ("json number", b"42", "not_an_object"),
+    ("json null", b"null", "not_an_object"),
+    ("no id", _j({"text": "words"}), "missing_id"),
+    ("null id", _j({"id": None, "text": "words"}), "missing_id"),
+    ("empty id", _j({"id": "", "text": "words"}), "missing_id"),
+    ("no text", _j({"id": "a", "headline": "H"}), "no_text"),
+    ("null text", _j({"id": "a", "text": None}), "no_text"),
+    ("empty text", _j({"id": "a", "text": ""}), "empty_text"),
+    ("whitespace text", _j({"id": "a", "text": " \n\t "}), "empty_text"),
+    ("empty body", _j({"id": "a", "body": "   "}), "empty_text"),
+    ("numeric text", _j({"id": "a", "text": 5}), "wrong_type"),
+    ("list text", _j({"id": "a", "text": ["p1", "p2"]}), "wrong_type"),
+    ("numeric id", _j({"id": 17, "text": "words"}), "wrong_type"),
+    ("unreadable date", _j({"id": "a", "text": "words", "published": "last Tuesday"}), "wrong_type"),
+    ("headline object", _j({"id": "a", "text": "words", "headline": {"en": "H"}}), "wrong_type"),
+    ("oversize", _j({"id": "a", "text": "x" * (LIMIT + 1)}), "oversize"),
+]
+
+
+@pytest.mark.parametrize(("case", "raw", "reason"), BAD, ids=[c[0] for c in BAD])
+def test_bad_input_is_classified(case: str, raw: bytes | None, reason: str) -> None:
+    result = decode_article(raw, LIMIT)
+    assert isinstance(result, BadArticle), case
+    assert result.reason == reason
+    assert result.reason in REASONS
+    assert result.detail  # a human explanation, never empty
+
+
+GOOD: list[tuple[str, bytes, Article]] = [
+    ("minimal", _j({"id": "a", "text": "words"}), Article(id="a", text="words")),
+    ("body alias", _j({"id": "a", "body": "words"}), Article(id="a", text="words")),
+    ("exactly at the limit", _j({"id": "a", "text": "x" * LIMIT}), Article(id="a", text="x" * LIMIT)),
+    (
+        "all fields, unknown ones ignored",
+        _j(
+            {
+                "id": "a",
+                "text": "words",
+                "headline": "H",
+                "published": "2023-08-17T10:00:00Z",
+                "version": "2023-08-17T11:00:00+00:00",
+                "source": "TASS",
+                "url": "https://example.org/a",
+                "dateline": "MOSCOW",
+            }
+        ),
+        Article(
+            id="a",
+            text="words",
+            headline="H",
+            published=datetime(2023, 8, 17, 10, tzinfo=UTC),
+            version=datetime(2023, 8, 17, 11, tzinfo=UTC),
+            source="TASS",
+            url="https://example.org/a",
+        ),
+    ),
+    ("non-ascii text", _j({"id": "é", "text": "Zelenskyy «said»"}), Article(id="é", text="Zelenskyy «said»")),
+]
+
+
+@pytest.mark.parametrize(("case", "raw", "expected"), GOOD, ids=[c[0] for c in GOOD])
+def test_good_input_decodes(case: str, raw: bytes, expected: Article) -> None:
+    assert decode_article(raw, LIMIT) == expected
+
+
+def test_offsets_refer_to_text_as_received() -> None:
+    text = "  leading spaces and a trailing newline\n"
+    result = decode_article(_j({"id": "a", "text": text}), LIMIT)
+    assert isinstance(result, Article)
+    assert result.text == text  # never stripped: quote offsets index into it

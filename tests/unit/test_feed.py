@@ -1,0 +1,233 @@
+"""Feed parsing: formats in, article payloads (or skipped-with-reason) out; the drop-folder state."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pipeline.stream.feed import (
+    DropFolder,
+    Outgoing,
+    Skipped,
+    article_payload,
+    parse_document,
+    parse_path,
+    parse_when,
+    strip_html,
+)
+
+LIMIT = 10_000
+
+
+def _payload(result: Outgoing | Skipped) -> dict[str, object]:
+    assert isinstance(result, Outgoing), result
+    out: dict[str, object] = json.loads(result.value)
+    return out
+
+
+WHEN = [
+    ("2023-08-17T10:00:00Z", "2023-08-17T10:00:00+00:00"),
+    ("2023-08-17T10:00:00+03:00", "2023-08-17T10:00:00+03:00"),
+    ("2023-08-17", "2023-08-17T00:00:00+00:00"),
+    ("2023-08-17 10:00", "2023-08-17T10:00:00+00:00"),
+    ("26-FEB-1987 15:01:01.79", "1987-02-26T15:01:01.790000+00:00"),
+    ("3-MAR-1987 09:10:00", "1987-03-03T09:10:00+00:00"),
+    ("Thu, 17 Aug 2023 10:00:00 +0000", "2023-08-17T10:00:00+00:00"),
+    (None, None),
+    ("", None),
+]
+
+
+@pytest.mark.parametrize(("raw", "iso"), WHEN)
+def test_dates_are_normalised(raw: str | None, iso: str | None) -> None:
+    assert parse_when(raw) == iso
+
+
+@pytest.mark.parametrize("raw", ["last Tuesday", "2023-13-45", "17/08/2023 garbage", 1692266400, ["2023"]])
+def test_unreadable_dates_raise(raw: object) -> None:
+    with pytest.raises(ValueError, match="unreadable date"):
+        parse_when(raw)
+
+
+def test_ninjs_fields_map_to_the_article_contract() -> None:
+    ninjs = {
+        "uri": "urn:newsml:example.org:20230817:wire-1",
+        "version": "3",
+        "versioncreated": "2023-08-17T12:00:00Z",
+        "firstcreated": "2023-08-17T09:30:00Z",
+        "headline": "Envoy speaks",
+        "body_text": "The envoy said talks go on.",
+        "copyrightholder": "Example Wire",
+        "links": [{"rel": "canonical", "href": "https://example.org/wire-1"}],
+        "subject": [{"code": "politics"}],
+    }
+    assert article_payload(ninjs) == {
+        "id": "urn:newsml:example.org:20230817:wire-1",
+        "text": "The envoy said talks go on.",
+        "headline": "Envoy speaks",
+        "published": "2023-08-17T09:30:00+00:00",
+        "version": "2023-08-17T12:00:00+00:00",
+        "source": "Example Wire",
+        "url": "https://example.org/wire-1",
+    }
+
+
+def test_ninjs_guid_and_html_body() -> None:
+    ninjs = {
+        "guid": "g-7",
+        "body_html": "<p>First &amp; <b>bold</b>.</p><p>Second<br/>line</p><script>x()</script>",
+    }
+    payload = article_payload(ninjs)
+    assert payload["id"] == "g-7"
+    assert payload["text"] == "First & bold.\n\nSecond\n\nline"
+
+
+@pytest.mark.parametrize(
+    ("html", "text"),
+    [
+        ("plain", "plain"),
+        ("<p>a</p><p>b</p>", "a\n\nb"),
+        ("<div>  spaced   out </div>", "spaced out"),
+        ("<style>p{}</style>kept", "kept"),
+        ("&quot;quoted&quot; &#8212; dash", '"quoted" \u2014 dash'),
+    ],
+)
+def test_strip_html(html: str, text: str) -> None:
+    assert strip_html(html) == text
+
+
+def test_plain_article_keeps_only_contract_fields() -> None:
+    obj = {"id": "r-1", "text": "t", "dateline": "SALVADOR, Feb 26 -", "published": "26-FEB-1987 15:01:01.79"}
+    assert article_payload(obj) == {"id": "r-1", "text": "t", "published": "1987-02-26T15:01:01.790000+00:00"}
+
+
+def test_json_lines_good_and_bad_lines() -> None:
+    data = b"\n".join(
+        [
+            json.dumps({"id": "a", "text": "one"}).encode(),
+            b"",  # blank lines are not articles and not errors
+            b"{broken",
+            json.dumps([1, 2]).encode(),
+            json.dumps({"id": "b", "body": "two"}).encode(),
+            json.dumps({"id": "c", "text": "   "}).encode(),
+            b'{"id": "d", "text": "caf\xe9"}',
+            json.dumps({"id": "e", "text": "x", "published": "someday"}).encode(),
+            json.dumps({"text": "no id"}).encode(),
+        ]
+    )
+    results = list(parse_document("feed.jsonl", data, LIMIT, ".jsonl"))
+    sent = [r for r in results if isinstance(r, Outgoing)]
+    skipped = [(r.origin, r.reason) for r in results if isinstance(r, Skipped)]
+    assert [r.key for r in sent] == ["a", "b"]
+    assert _payload(sent[1]) == {"id": "b", "text": "two"}
+    assert skipped == [
+        ("feed.jsonl:3", "not_json"),
+        ("feed.jsonl:4", "not_an_object"),
+        ("feed.jsonl:6", "empty_text"),
+        ("feed.jsonl:7", "not_utf8"),
+        ("feed.jsonl:8", "wrong_type"),
+        ("feed.jsonl:9", "missing_id"),
+    ]
+
+
+def test_json_document_object_and_array() -> None:
+    one = list(parse_document("a.json", json.dumps({"id": "a", "text": "x"}).encode(), LIMIT, ".json"))
+    assert [r.key for r in one if isinstance(r, Outgoing)] == ["a"]
+    many = list(
+        parse_document("b.json", json.dumps([{"id": "a", "text": "x"}, "nope"]).encode(), LIMIT, ".json")
+    )
+    assert isinstance(many[0], Outgoing)
+    assert isinstance(many[1], Skipped)
+    assert (many[1].origin, many[1].reason) == ("b.json[2]", "not_an_object")
+    broken = list(parse_document("c.json", b'{"id": ', LIMIT, ".json"))
+    assert [(r.origin, r.reason) for r in broken if isinstance(r, Skipped)] == [("c.json", "not_json")]
+
+
+def test_oversize_is_skipped_with_the_limit_in_the_detail() -> None:
+    (result,) = parse_document("big.json", json.dumps({"id": "a", "text": "x" * 11}).encode(), 10, ".json")
+    assert isinstance(result, Skipped)
+    assert result.reason == "oversize"
+    assert "10" in result.detail
+
+
+WIRE = (
+    ' date 2031-05-04 "We shall see," the minister told reporters.\n\nThe talks resume on Monday.\n\nXYZ/QW\n'
+)
+
+
+def test_plain_wire_text_id_from_file_name_date_from_header() -> None:
+    (result,) = parse_document("/drop/123_abc.txt", WIRE.encode(), LIMIT, ".txt")
+    payload = _payload(result)
+    assert payload["id"] == "123_abc"
+    assert payload["text"] == WIRE  # the text exactly as received: offsets stay true
+    assert payload["published"] == "2031-05-04T00:00:00+00:00"
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [(b"   \n\n", "empty_text"), (b"\xff\xfe wire", "not_utf8")],
+)
+def test_plain_wire_text_bad(data: bytes, reason: str) -> None:
+    (result,) = parse_document("x.txt", data, LIMIT, ".txt")
+    assert isinstance(result, Skipped)
+    assert result.reason == reason
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "keys"),
+    [
+        ("-", b'{"id": "a", "text": "x"}', ["a"]),
+        ("-", b'{"id": "a", "text": "x"}\n{"id": "b", "text": "y"}\n', ["a", "b"]),
+        ("-", b'[{"id": "a", "text": "x"}]', ["a"]),
+        ("story", b"The minister said so.", ["story"]),
+    ],
+)
+def test_sniffed_formats(name: str, data: bytes, keys: list[str]) -> None:
+    results = list(parse_document(name, data, LIMIT))
+    assert [r.key for r in results if isinstance(r, Outgoing)] == keys
+    assert not [r for r in results if isinstance(r, Skipped)]
+
+
+def test_stdin_plain_text_gets_a_content_hash_id() -> None:
+    (first,) = parse_document("-", b"The minister said so.", LIMIT)
+    (again,) = parse_document("-", b"The minister said so.", LIMIT)
+    assert isinstance(first, Outgoing)
+    assert first.key.startswith("stdin-")
+    assert isinstance(again, Outgoing)
+    assert first.key == again.key  # the same copy twice is the same article
+
+
+def test_unsupported_extension_is_skipped() -> None:
+    (result,) = parse_document("photo.jpg", b"\xff\xd8", LIMIT, ".jpg")
+    assert isinstance(result, Skipped)
+    assert result.reason == "unsupported_format"
+
+
+def test_folder_walk_in_name_order_skipping_hidden_and_partial(tmp_path: Path) -> None:
+    (tmp_path / "b.json").write_text(json.dumps({"id": "b", "text": "x"}))
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "c.jsonl").write_text(json.dumps({"id": "c", "text": "x"}) + "\n")
+    (tmp_path / "a.txt").write_text("Wire copy.")
+    (tmp_path / ".hidden.json").write_text("{}")
+    (tmp_path / "d.json.part").write_text("{")
+    (tmp_path / "notes.md").write_text("# not an article")
+    results = list(parse_path(tmp_path, LIMIT))
+    assert [r.key for r in results if isinstance(r, Outgoing)] == ["a", "b", "c"]
+    assert [(Path(r.origin).name, r.reason) for r in results if isinstance(r, Skipped)] == [
+        ("notes.md", "unsupported_format")
+    ]
+
+
+def test_drop_folder_sends_complete_files_once_and_changed_files_again() -> None:
+    a, b = Path("a.json"), Path("b.json")
+    state = DropFolder(sent={a: (1, 10)})
+    assert state.ready({a: (1, 10)}) == []  # already sent before watching began
+    assert state.ready({a: (1, 10), b: (5, 3)}) == []  # b just appeared: wait one poll
+    assert state.ready({a: (1, 10), b: (6, 7)}) == []  # still growing
+    assert state.ready({a: (1, 10), b: (6, 7)}) == [b]  # stable: send
+    assert state.ready({a: (1, 10), b: (6, 7)}) == []  # never twice
+    assert state.ready({a: (2, 12), b: (6, 7)}) == []  # a corrected story saved over a
+    assert state.ready({a: (2, 12), b: (6, 7)}) == [a]
+    assert state.ready({}) == []  # files removed: nothing to send
