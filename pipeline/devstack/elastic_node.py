@@ -28,6 +28,7 @@ shared by every clone on the machine and rebuilt only when the sources or the ve
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
 import os
 import shutil
@@ -106,8 +107,14 @@ _ZSTD_CANDIDATES = (
 )
 
 
-def _is_local(host: str) -> bool:
-    return host in ("localhost", "127.0.0.1", "::1") or host.startswith("127.")
+def is_local_host(host: str) -> bool:
+    """True for the loopback names the devstack may bind (pure)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a host name other than localhost
+        return False
 
 
 def transport_ports(http_port: int) -> str:
@@ -180,7 +187,7 @@ class ElasticsearchNode:
     # --- build ---------------------------------------------------------------------------------
 
     def _check_local(self) -> None:
-        if not self.url.startswith("http://") or not _is_local(self.host):
+        if not self.url.startswith("http://") or not is_local_host(self.host):
             raise DevstackError(
                 f"QUOTEWIRE_ES_URL={self.settings.es_url} is not plain http on this machine: the "
                 "devstack only runs Elasticsearch on http://127.0.0.1 or localhost "

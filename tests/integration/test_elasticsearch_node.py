@@ -332,12 +332,3 @@ def test_node_lifecycle_on_its_own_port(tmp_path: Path) -> None:
     assert not port_in_use("127.0.0.1", OWN_PORT)
     assert not node.status().running
     node.stop()  # stopping twice is harmless
-
-
-def test_refuses_a_remote_url(tmp_path: Path) -> None:
-    from pipeline.devstack.elastic_node import ElasticsearchNode
-    from pipeline.errors import DevstackError
-
-    node = ElasticsearchNode(Settings(es_url="https://es.example.com:9243", devstack_home=tmp_path))
-    with pytest.raises(DevstackError, match=re.escape("only runs Elasticsearch on http://127.0.0.1")):
-        node.prepare()
