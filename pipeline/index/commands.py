@@ -75,7 +75,9 @@ def register(app: typer.Typer) -> None:
     def search(
         person: Annotated[str | None, typer.Option(help="Speaker: surname, full name, any spelling.")] = None,
         country: Annotated[str | None, typer.Option(help="Speaker country: RU, Russia, russian.")] = None,
-        mentioned: Annotated[bool, typer.Option(help="Country may also be named in the quote.")] = False,
+        mentioned: Annotated[
+            bool, typer.Option("--mentioned", help="Country may also be named in the quote.")
+        ] = False,
         text: Annotated[str | None, typer.Option(help="Words in the quote.")] = None,
         since: Annotated[str | None, typer.Option(help="From date (YYYY-MM-DD or ISO time).")] = None,
         until: Annotated[str | None, typer.Option(help="To date, inclusive.")] = None,
@@ -84,7 +86,9 @@ def register(app: typer.Typer) -> None:
         limit: Annotated[int, typer.Option(help="Results per page (1-100).")] = 20,
         offset: Annotated[int, typer.Option(help="Skip this many results.")] = 0,
         as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
-        facets: Annotated[bool, typer.Option(help="Show top speakers and countries.")] = False,
+        facets: Annotated[
+            bool, typer.Option("--facets", help="Also show top speakers and countries.")
+        ] = False,
     ) -> None:
         """Quotes by person, country, words, source, date or kind."""
         from pydantic import ValidationError
@@ -156,7 +160,9 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def reindex(
         kind: Annotated[str, typer.Argument(help="quotes or articles")],
-        delete_old: Annotated[bool, typer.Option(help="Delete the old index after the alias moved.")] = False,
+        delete_old: Annotated[
+            bool, typer.Option("--delete-old", help="Delete the old index after the alias moved.")
+        ] = False,
     ) -> None:
         """Roll out a mapping change: copy into a new index from config/, then move the alias."""
         from pipeline.index.schema import KINDS
