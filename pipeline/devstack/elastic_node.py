@@ -107,6 +107,10 @@ _ZSTD_CANDIDATES = (
 )
 
 
+# Health checks go straight to the local node, whatever HTTP(S)_PROXY the environment sets.
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
 def is_local_host(host: str) -> bool:
     """True for the loopback names the devstack may bind (pure)."""
     if host == "localhost":
@@ -342,7 +346,7 @@ class ElasticsearchNode:
     def health(self, timeout: float = 3.0) -> Health | None:
         """Cluster health from the node's HTTP port, or None if it does not answer (yet)."""
         try:
-            with urllib.request.urlopen(f"{self.url}/_cluster/health", timeout=timeout) as response:
+            with _DIRECT.open(f"{self.url}/_cluster/health", timeout=timeout) as response:
                 body = json.loads(response.read())
         except (OSError, ValueError):  # refused, reset, timeout, 5xx while starting, bad JSON
             return None
