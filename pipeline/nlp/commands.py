@@ -79,12 +79,12 @@ def _stem(source: str) -> str:
 
 
 def read_articles(handle: TextIO, default_id: str, max_chars: int) -> Iterator[Article | str]:
-    """Articles from JSON Lines, or one plain-text article; a string is a per-line error message."""
+    """Articles from JSON Lines, one JSON object (an article or IPTC ninjs), or one plain-text article.
+
+    A string in the output is a per-line error message. Lines are decoded exactly as the stream worker
+    decodes Kafka messages (``pipeline.stream.decode``), so the reasons match the dead-letter topic's.
+    """
     import json
-
-    from pydantic import ValidationError
-
-    from pipeline.models import Article
 
     first = handle.readline()
     while first and not first.strip():
@@ -93,44 +93,43 @@ def read_articles(handle: TextIO, default_id: str, max_chars: int) -> Iterator[A
         return
     if not first.lstrip().startswith("{"):
         text = first + handle.read()
-        error = _check_text(text, max_chars)
-        yield f"{default_id}: {error}" if error else Article(id=default_id, text=text)
+        yield _decode(json.dumps({"id": default_id, "text": text}), "file", max_chars)
+        return
+    try:
+        json.loads(first)
+    except ValueError:
+        # not one object per line: a single (pretty-printed) JSON object
+        yield _decode(first + handle.read(), "file", max_chars)
         return
     line_no = 0
     for line in _chain(first, handle):
         line_no += 1
-        if not line.strip():
-            continue
+        if line.strip():
+            yield _decode(line, f"line {line_no}", max_chars)
+
+
+def _decode(raw: str, where: str, max_chars: int) -> Article | str:
+    import json
+
+    from pipeline.errors import BadArticle
+    from pipeline.stream.decode import decode_article
+    from pipeline.stream.feed import article_payload, is_ninjs
+
+    try:
+        obj = json.loads(raw)
+    except ValueError:
+        obj = None
+    if isinstance(obj, dict) and is_ninjs(obj):
         try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield f"line {line_no}: not JSON ({exc.msg} at column {exc.colno})"
-            continue
-        if not isinstance(data, dict):
-            yield f"line {line_no}: expected a JSON object, got {type(data).__name__}"
-            continue
-        try:
-            article = Article.model_validate(data)
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            where = ".".join(str(p) for p in err["loc"]) or "article"
-            yield f"line {line_no}: {where}: {err['msg']}"
-            continue
-        error = _check_text(article.text, max_chars)
-        if error:
-            yield f"line {line_no} (id {article.id}): {error}"
-            continue
-        yield article
+            raw = json.dumps(article_payload(obj))
+        except ValueError as exc:
+            return f"{where}: wrong_type: {exc}"
+    result = decode_article(raw.encode("utf-8"), max_chars)
+    if isinstance(result, BadArticle):
+        return f"{where}: {result.reason}: {result.detail}"
+    return result
 
 
 def _chain(first: str, handle: TextIO) -> Iterator[str]:
     yield first
     yield from handle
-
-
-def _check_text(text: str, max_chars: int) -> str | None:
-    if not text.strip():
-        return "empty text"
-    if len(text) > max_chars:
-        return f"text too long ({len(text)} > {max_chars} characters)"
-    return None
