@@ -183,6 +183,27 @@ def test_asciifolding_filter_options(es: Elasticsearch) -> None:
     assert _tokens(folded) == ["sergey", "sergéy"]
 
 
+@pytest.mark.parametrize(
+    ("options", "text", "expected"),
+    [
+        ({}, "The running men", ["run", "men"]),
+        ({"stopwords": "_none_"}, "The running men", ["the", "run", "men"]),
+        ({"stopwords": ["men"]}, "The running men", ["the", "run"]),
+        ({"stem_exclusion": ["running"]}, "The running men", ["running", "men"]),
+    ],
+)
+def test_english_analyzer_options(
+    es: Elasticsearch, options: dict[str, Any], text: str, expected: list[str]
+) -> None:
+    name = f"qw-esnode-en-{uuid.uuid4().hex[:8]}"
+    analysis = {"analyzer": {"en": {"type": "english", **options}}}
+    es.indices.create(index=name, settings={"number_of_replicas": 0, "analysis": analysis})
+    try:
+        assert _tokens(es.indices.analyze(index=name, analyzer="en", text=text)) == expected
+    finally:
+        es.indices.delete(index=name)
+
+
 def test_unknown_analyzer_is_rejected(es: Elasticsearch) -> None:
     with pytest.raises(BadRequestError):
         es.indices.analyze(analyzer="no_such_analyzer", text="x")
