@@ -1,0 +1,129 @@
+"""Fixtures for the API and browser tests: a real index, filled by the real enricher and writer.
+
+One session-wide index pair under its own ``qwtest-api-<random>`` prefix (deleted at the end) holds
+the shared seed article and a spread of corpus articles, each read in place from ``../shared/data`` and
+enriched by ``pipeline.enrich`` exactly as the worker would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from pipeline.models import Article
+from pipeline.settings import PROJECT_ROOT, Settings
+
+DATA = PROJECT_ROOT.parent / "shared" / "data"
+SEED = DATA / "seeds" / "000_6b86da6157363970.txt"
+SEED_ID = SEED.stem
+SEED_DAY = "2023-08-17"  # the seed's `date` header: a day no corpus article shares
+# (corpus, step): every 50th BBC story and every 1000th Reuters story, about 60 articles in all.
+CORPUS_SAMPLE = (
+    (DATA / "corpora" / "bbc-news-2004.jsonl", 50),
+    (DATA / "corpora" / "reuters-21578.jsonl", 1000),
+)
+
+
+def _every_nth(path: Path, step: int) -> list[Article]:
+    """Every ``step``-th article of a JSON Lines corpus: a spread of topics, the same on every run."""
+    from pipeline.stream.feed import article_payload
+
+    out: list[Article] = []
+    with path.open(encoding="utf-8") as lines:
+        for number, line in enumerate(lines):
+            if number % step == 0:
+                out.append(Article.model_validate(article_payload(json.loads(line))))
+    return out
+
+
+def sample_articles() -> list[Article]:
+    from pipeline.stream.feed import wire_text_payload
+
+    seed = Article.model_validate(wire_text_payload(SEED_ID, SEED.read_text(encoding="utf-8")))
+    corpus = [a for path, step in CORPUS_SAMPLE for a in _every_nth(path, step)]
+    return [seed, *corpus]
+
+
+async def _fill(settings: Settings, articles: list[Article]) -> int:
+    from pipeline.enrich import Enricher
+    from pipeline.index.client import make_async_client
+    from pipeline.index.schema import ensure_indices
+    from pipeline.index.writer import write_articles
+
+    enriched = Enricher.load(settings).enrich_many(articles)
+    client = make_async_client(settings)
+    try:
+        await ensure_indices(client, settings)
+        report = await write_articles(client, settings, enriched, refresh=True)
+        statuses = {o.status for o in report.outcomes}
+        assert statuses == {"indexed"}, report.outcomes
+        return sum(len(a.quotes) for a in enriched)
+    finally:
+        await client.close()
+
+
+async def _drop(settings: Settings) -> None:
+    from pipeline.index.client import make_async_client
+
+    client = make_async_client(settings)
+    try:
+        # Deletes need concrete names (action.destructive_requires_name): list them by pattern first.
+        found = await client.indices.get(index=f"{settings.index_prefix}-*", expand_wildcards="all")
+        if found.body:
+            await client.indices.delete(index=",".join(found.body))
+    finally:
+        await client.close()
+
+
+@pytest.fixture(scope="session")
+def api_settings(devstack: Settings) -> Iterator[Settings]:
+    """Settings whose indices hold the seed and the corpus sample (the stack's other settings kept)."""
+    settings = devstack.model_copy(update={"index_prefix": f"qwtest-api-{uuid.uuid4().hex[:8]}"})
+    quotes = asyncio.run(_fill(settings, sample_articles()))
+    assert quotes > 50, "the sample should give the facets and pager something to show"
+    yield settings
+    asyncio.run(_drop(settings))
+
+
+@pytest.fixture(scope="session")
+def api(api_settings: Settings) -> Iterator[TestClient]:
+    """The app with its lifespan running (the Elasticsearch client open)."""
+    from pipeline.api.app import create_app
+
+    with TestClient(create_app(api_settings)) as client:
+        yield client
+
+
+@pytest.fixture
+def free_port() -> int:
+    """A loopback port nothing listens on (at the time of asking)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def cli_env(api_settings: Settings) -> dict[str, str]:
+    """The environment for a subprocess (CLI, server) that uses the test indices on the same stack."""
+    return {
+        **os.environ,
+        "QUOTEWIRE_ES_URL": api_settings.es_url,
+        "QUOTEWIRE_INDEX_PREFIX": api_settings.index_prefix,
+    }
+
+
+@pytest.fixture(scope="session")
+def quotewire_exe() -> str:
+    """The ``quotewire`` console script of this environment."""
+    exe = Path(sys.executable).with_name("quotewire")
+    assert exe.is_file(), f"{exe} missing: install the project (pip install -e .)"
+    return str(exe)
