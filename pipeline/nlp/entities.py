@@ -232,17 +232,24 @@ def _analyse(doc: Doc, titles: TitleLexicon, countries: CountryLexicon) -> Entit
                 continue
         mentions.append(_Mention(ent.start, ent.end, ent.label_, [], ent.start, ent.end))
 
+    _fix_labels_from_context(doc, mentions, titles, countries)
+
     # Full names (two words or more), first mention first: the canonical form of each person.
     full_names: dict[str, str] = {}
     by_first_last: dict[tuple[str, str], str] = {}
     surnames: dict[str, list[str]] = {}
     first_names: dict[str, list[str]] = {}
+    suffixes: dict[str, str] = {}  # folded tail of a 3+ word name -> canonical
     for m in mentions:
         if m.label != "PERSON" or len(m.words) < 2:
             continue
         first, last = fold(m.words[0]), fold(m.words[-1])
-        canonical = by_first_last.get((first, last))
+        canonical = by_first_last.get((first, last)) or suffixes.get(fold(" ".join(m.words)))
         if canonical is None:
+            # "Ortega Mena" after "Rafael Ortega Mena": a two-word surname is a tail of a full name.
+            words = [fold(w) for w in m.words]
+            for k in range(1, len(words) - 1):
+                suffixes.setdefault(" ".join(words[k:]), " ".join(m.words))
             canonical = " ".join(m.words)
             by_first_last[(first, last)] = canonical
             surnames.setdefault(last, []).append(canonical)
@@ -364,3 +371,51 @@ def _canonical_text(span: Span, titles: TitleLexicon) -> str:
     if not tokens:
         return ""
     return span.doc.text[tokens[0].idx : tokens[-1].idx + len(tokens[-1].text)]
+
+
+def _fix_labels_from_context(
+    doc: Doc, mentions: list[_Mention], titles: TitleLexicon, countries: CountryLexicon
+) -> None:
+    """Label fixes that need no other mention: a lone country word tagged PERSON ("Kyiv has not
+    received ...") becomes GPE/NORP; a two- or three-word capitalised name tagged ORG/GPE/... that sits
+    in a role context ("the ministry's spokesperson, Elif Demirtas," / "coach Dan Brennan") and has no
+    organisation word in it becomes PERSON."""
+    for m in mentions:
+        n = m.span_end - m.span_start
+        if m.label == "PERSON" and n == 1:
+            hit = countries.aliases.get(fold(doc[m.span_start].text))
+            if hit is not None and hit[1] in ("name", "capital"):
+                m.label, m.words = "GPE", []
+            elif hit is not None and hit[1] == "demonym":
+                m.label, m.words = "NORP", []
+            continue
+        if m.label not in _RELABEL_FROM or not 2 <= n <= _MAX_RELABEL_TOKENS:
+            continue
+        span = doc[m.span_start : m.span_end]
+        tokens = [t for t in span if not t.is_space]
+        if not all(t.is_title and t.pos_ == "PROPN" for t in tokens):
+            continue
+        if any(t.lower_ in titles.org_words or fold(t.text) in countries.aliases for t in tokens):
+            continue
+        root = span.root
+        before = doc[m.span_start - 1] if m.span_start > 0 else None
+        in_role_context = (
+            (root.dep_ == "appos" and _role_above(root.head, titles))
+            or any(c.dep_ == "appos" and titles.is_role_word(c.lower_) for c in root.children)
+            or (before is not None and before.lower_ in titles.role_words)
+        )
+        if in_role_context:
+            m.label = "PERSON"
+            m.words = _clean_words([t.text for t in tokens], titles)
+
+
+def _role_above(tok: Token, titles: TitleLexicon) -> bool:
+    """Is ``tok``, or the noun its prepositional phrase hangs on, a role word? ("ambassador to Turkey,
+    Taras Hnatyuk": the name is parsed as an apposition to "Turkey", whose phrase hangs on "ambassador")."""
+    for _ in range(3):  # noun <- prep <- pobj: two steps up reach the role noun
+        if titles.is_role_word(tok.lower_):
+            return True
+        if tok.dep_ not in ("pobj", "prep") or tok.head.i == tok.i:
+            return False
+        tok = tok.head
+    return titles.is_role_word(tok.lower_)

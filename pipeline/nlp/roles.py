@@ -69,7 +69,8 @@ def describe_speaker(
     """Role, country and organisation of the speaker mentioned by ``span`` (see module doc)."""
     lex = titles or load_title_lexicon()
     countries = _country_tokens(doc, lexicon)
-    person = [t for t in span if t.ent_type_ == "PERSON"]
+    people = _person_tokens(doc)
+    person = [t for t in span if t.i in people]
     if person:
         return _describe_person(doc, span, person, lex, lexicon, countries)
     return _describe_other(doc, span, lex, lexicon, countries)
@@ -114,6 +115,19 @@ def _country_tokens(doc: Doc, lexicon: CountryLexicon) -> dict[int, str]:
     return out
 
 
+def _person_tokens(doc: Doc) -> frozenset[int]:
+    """Token indices of every person mention, after the entity fixes of ``pipeline.nlp.entities``."""
+    key = "quotewire.person_tokens"
+    cached = doc.user_data.get(key)
+    if isinstance(cached, frozenset):
+        return cached
+    from pipeline.nlp.entities import analyse_entities  # roles <- entities, never the other way
+
+    out = frozenset(i for p in analyse_entities(doc).persons.persons for i in range(p.start, p.end))
+    doc.user_data[key] = out
+    return out
+
+
 def _is_title_token(tok: Token, lex: TitleLexicon) -> bool:
     low = tok.lower_
     if lex.is_role_word(low):
@@ -130,7 +144,7 @@ def _premodifiers(doc: Doc, start: int, lex: TitleLexicon) -> list[Token]:
     j = start - 1
     while j >= 0 and start - j <= _MAX_PREMODIFIER_TOKENS:
         tok = doc[j]
-        if tok.is_space or "\n" in tok.whitespace_ or tok.ent_type_ == "PERSON":
+        if tok.is_space or "\n" in tok.whitespace_ or tok.i in _person_tokens(doc):
             break
         if tok.text in _POSSESSIVE:
             out.append(tok)
@@ -191,11 +205,13 @@ def _split_title(
     seen_role_word = False
     for tok in tokens:
         code = countries.get(tok.i)
-        if code is not None and (not seen_role_word or tok.ent_type_ in _PLACE_LABELS):
+        if tok.ent_type_ == "ORG" and not seen_role_word and not lex.is_role_word(tok.lower_):
+            # "Bank of Japan Governor": the organisation whole, its country word included.
+            org.append(tok)
             country = country or code
             continue
-        if tok.ent_type_ == "ORG" and not seen_role_word and not lex.is_role_word(tok.lower_):
-            org.append(tok)
+        if code is not None and (not seen_role_word or tok.ent_type_ in _PLACE_LABELS):
+            country = country or code
             continue
         if tok.text in _POSSESSIVE:
             continue
@@ -208,11 +224,25 @@ def _split_title(
     return org, country, role
 
 
-def _appositions(head: Token) -> list[Token]:
-    """Nouns in apposition to the name's head, either "Name, the X," or "the X, Name,"."""
-    out = [c for c in head.children if c.dep_ == "appos" and c.pos_ in _NOUNISH and c.ent_type_ != "PERSON"]
-    if head.dep_ == "appos" and head.head.pos_ in _NOUNISH and head.head.ent_type_ != "PERSON":
-        out.append(head.head)
+def _appositions(head: Token, lex: TitleLexicon) -> list[Token]:
+    """Nouns in apposition to the name's head, either "Name, the X," or "the X, Name,".
+
+    In the second form the parser often hangs the name on the last noun of the title ("ambassador to
+    Turkey, Taras Hnatyuk": appos of "Turkey"); climb through the prepositional phrase to the role noun.
+    """
+    out = [
+        c
+        for c in head.children
+        if c.dep_ == "appos" and c.pos_ in _NOUNISH and c.ent_type_ not in ("PERSON", "GPE")
+    ]
+    if head.dep_ == "appos":
+        cand = head.head
+        for _ in range(3):  # pobj <- prep <- noun
+            if lex.is_role_word(cand.lower_) or cand.dep_ not in ("pobj", "prep"):
+                break
+            cand = cand.head
+        if cand.pos_ in _NOUNISH and cand.ent_type_ not in ("PERSON", "GPE") and cand.i < head.i:
+            out.append(cand)
     return out
 
 
@@ -241,7 +271,8 @@ def _describe_noun(
         if child.dep_ in ("relcl", "acl", "punct", "appos", "cc", "conj") or child.text == ",":
             break
         right.extend(child.subtree)
-        if child.dep_ == "prep" and child.lower_ in _OWN_PREPS:
+        at_org = child.lower_ == "at" and any(t.ent_type_ == "ORG" for t in child.subtree)
+        if child.dep_ == "prep" and (child.lower_ in _OWN_PREPS or at_org):
             obj = [t for t in child.subtree if t.i != child.i]
             obj_text = _text_of(_trim(obj, lex))
             code = next((countries[t.i] for t in obj if t.i in countries), None)
@@ -260,9 +291,13 @@ def _describe_noun(
             country = country or countries[tok.i]
             continue
         role_tokens.append(tok)
+    people = _person_tokens(doc)
+    for k, tok in enumerate(role_tokens):
+        if tok.i > noun.i and (tok.text in (",", ";", "(") or tok.i in people):
+            role_tokens = role_tokens[:k]  # "ambassador to Turkey, Taras Hnatyuk": stop at the name
+            break
     role_tokens = _trim(role_tokens, lex)
     role = _text_of(role_tokens)
-    del doc
     return SpeakerDescription(role=role, country=country, org=org, groups=lex.groups_of(role or ""))
 
 
@@ -281,6 +316,8 @@ def _describe_person(
     org_tokens, country, role_tokens = _split_title(tokens, lex, countries)
     role = _text_of(role_tokens)
     org = _text_of(_trim(org_tokens, lex))
+    if org and country is None:
+        country = lexicon.country_of_org(org)
     desc = SpeakerDescription(
         role=role, country=country, org=org, groups=lex.groups_of(role or "")
     )
@@ -289,7 +326,7 @@ def _describe_person(
         first.i, last.i + 1
     ):
         head = head.head
-    for noun in _appositions(head):
+    for noun in _appositions(head, lex):
         desc = desc.merged(_describe_noun(noun, lex, lexicon, countries))
     if desc.country is None and desc.org:
         desc = SpeakerDescription(desc.role, lexicon.country_of_org(desc.org), desc.org, desc.groups)

@@ -24,6 +24,7 @@ class TitleLexicon:
     role_modifiers: frozenset[str]
     role_groups: dict[str, frozenset[str]]  # "ambassador" -> {"diplomat"}
     role_words: frozenset[str]  # every single word of every role phrase
+    org_words: frozenset[str]
     max_role_words: int
 
     def groups_of(self, text: str) -> frozenset[str]:
@@ -63,13 +64,16 @@ def load_title_lexicon(path: Path = TITLES_PATH) -> TitleLexicon:
     for group, phrases in (data.get("role_nouns") or {}).items():
         for phrase in phrases:
             groups.setdefault(" ".join(str(phrase).lower().split()), set()).add(str(group))
-    role_words = frozenset(w for phrase in groups for w in phrase.split())
+    connectors = _words(data.get("title_connectors"))
+    # "of" in "secretary of state" is not a role word: connectors only ever join role words.
+    role_words = frozenset(w for phrase in groups for w in phrase.split()) - connectors
     return TitleLexicon(
         honorifics=_words(data.get("honorifics")),
-        title_words=_words(data.get("title_words")),
-        connectors=_words(data.get("title_connectors")),
+        title_words=_words(data.get("title_words")) - connectors,
+        connectors=connectors,
         role_modifiers=_words(data.get("role_modifiers")),
         role_groups={k: frozenset(v) for k, v in groups.items()},
         role_words=role_words,
+        org_words=_words(data.get("org_words")),
         max_role_words=max((len(p.split()) for p in groups), default=1),
     )
