@@ -78,7 +78,13 @@ LAUNCHER_MAIN = "dev.quotewire.esnode.Launcher"
 JVM_OPTIONS = (
     "-Xms512m",
     "-Xmx1g",
+    "-Xss1m",
     "-XX:+UseG1GC",
+    # As the distribution's launcher does for G1: start concurrent cycles early, keep headroom, and cap
+    # direct memory (Netty and Lucene buffers) at half the heap.
+    "-XX:G1ReservePercent=25",
+    "-XX:InitiatingHeapOccupancyPercent=30",
+    "-XX:MaxDirectMemorySize=512m",
     "-XX:-OmitStackTraceInFastThrow",
     # A node out of heap is broken: exit (status shows it down) rather than limp on.
     "-XX:+ExitOnOutOfMemoryError",
