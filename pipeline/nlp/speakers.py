@@ -168,6 +168,14 @@ def _inside(ranges: list[tuple[int, int]], i: int) -> bool:
     return any(lo <= i < hi for lo, hi in ranges)
 
 
+def _name_chunk(doc: Doc, head: int) -> str:
+    """The proper-noun run ending at ``head`` ("Taras Hnatyuk")."""
+    start = head
+    while start > 0 and doc[start - 1].pos_ == "PROPN" and doc[start - 1].dep_ in ("compound", "flat"):
+        start -= 1
+    return doc[start : head + 1].text
+
+
 def _person_at(ctx: _Context, span: Span) -> str | None:
     k = bisect.bisect_right(ctx.person_starts, span.end - 1) - 1
     while k >= 0 and ctx.people[k].end > span.start:
@@ -286,9 +294,14 @@ def _named_before(
     hi = bisect.bisect_left(tok_starts, m.start)
     k = bisect.bisect_left(ctx.person_starts, hi) - 1
     while k >= 0 and ctx.people[k].start >= lo:
-        if not _inside(ctx.quoted, ctx.people[k].start):
-            return ctx.people[k].canonical
+        p = ctx.people[k]
         k -= 1
+        if _inside(ctx.quoted, p.start):
+            continue
+        # the subject of the narrative ("Durning did not need much coaxing"), not an object or a name
+        # in passing ("told Finnish broadcaster Yle")
+        if any(t.dep_ in ("nsubj", "nsubjpass") for t in ctx.doc[p.start : p.end]):
+            return p.canonical
     return None
 
 
@@ -331,6 +344,9 @@ def _resolve_mention(
                 return made(named, "PERSON")
             if child.ent_type_ in ("ORG", "GPE", "NORP"):
                 return made(speaker_mention_span(doc, child.i).text, child.ent_type_)  # type: ignore[arg-type]
+            if child.dep_ == "appos" and child.pos_ == "PROPN" and head.pos_ == "NOUN":
+                # an apposed name the tagger missed: `Ukraine's ambassador, Taras Hnatyuk, wrote`
+                return made(_name_chunk(doc, child.i), "PERSON")
 
     is_pronoun, gender, plural = _pronoun_gender(ctx, head.lower_)
     if not is_pronoun and head.pos_ == "NOUN":
@@ -397,6 +413,8 @@ def _resolve_mention(
     described = _described_person(ctx, span, head.i)
     if described:
         return made(described, "PERSON")
+    if ctx.describe is not None and not ctx.describe(span).groups and not _person_noun(span):
+        return made(mention, "UNKNOWN")  # `the operator`, `the family`: no person is described
     found = _previous_person(ctx, head.i, None)
     if found and _paragraph_gap(ctx, found, head.i) <= 1:
         return made(found, "PERSON")
@@ -406,6 +424,13 @@ def _resolve_mention(
     if found:
         return made(found, "PERSON")
     return made(mention, "UNKNOWN")
+
+
+def _person_noun(span: Span) -> bool:
+    """Words that describe a person ("the 26-year-old right wing", "the defenceman", "the scientist")."""
+    return any(
+        t.lower_.endswith(("man", "woman", "ist", "ian", "year-old", "ee", "ent", "er")) for t in span
+    )
 
 
 def _described_person(ctx: _Context, span: Span, before: int) -> str | None:
