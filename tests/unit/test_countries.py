@@ -160,6 +160,8 @@ def test_country_of_org(lexicon: CountryLexicon, org: str, code: str | None) -> 
         ("Latin American leaders met.", []),
         ("The Russian embassy in Ottawa said so.", ["RU", "CA"]),
         ("We had turkey and rice in china bowls.", []),
+        # a generic institution name is not a metonym of one country
+        ("The German Foreign Office said so.", ["DE"]),
     ],
 )
 def test_countries_in_sentences(nlp: Language, lexicon: CountryLexicon, text: str, codes: list[str]) -> None:
