@@ -382,7 +382,7 @@ def _resolve_mention(
         return made(None, "PERSON")
 
     ent = head.ent_type_
-    if ent in ("ORG", "GPE", "NORP"):
+    if ent in ("ORG", "GPE", "NORP") and head.pos_ != "NOUN":  # the tagger calls "the defenceman" ORG
         return made(mention, ent)  # type: ignore[arg-type]
 
     if head.pos_ == "PROPN":
@@ -428,9 +428,7 @@ def _resolve_mention(
 
 def _person_noun(span: Span) -> bool:
     """Words that describe a person ("the 26-year-old right wing", "the defenceman", "the scientist")."""
-    return any(
-        t.lower_.endswith(("man", "woman", "ist", "ian", "year-old", "ee", "ent", "er")) for t in span
-    )
+    return any(t.like_num or t.lower_.endswith(("man", "woman", "ist", "ian", "ee", "ent", "er")) for t in span)
 
 
 def _described_person(ctx: _Context, span: Span, before: int) -> str | None:
