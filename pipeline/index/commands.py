@@ -184,7 +184,8 @@ def _plain(highlight: str) -> str:
 
 def _print_table(results: QuoteResults) -> None:
     shown = f"{results.offset + 1}-{results.offset + len(results.hits)}" if results.hits else "0"
-    typer.echo(f"{results.total} quotes (showing {shown})")
+    noun = "quote" if results.total == 1 else "quotes"
+    typer.echo(f"{results.total} {noun} (showing {shown})")
     for hit in results.hits:
         when = hit.published.date().isoformat() if isinstance(hit.published, datetime) else "----------"
         who = hit.speaker.name or hit.speaker.mention or "?"

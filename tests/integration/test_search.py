@@ -366,3 +366,44 @@ async def test_missing_indices(devstack: Settings) -> None:
             await search_quotes(es, settings, QuoteQuery(person="x"))
     finally:
         await es.close()
+
+
+# --- CLI -------------------------------------------------------------------------------------------
+
+
+def test_cli_json_matches_the_read_path(indexed: Settings) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    env = {"QUOTEWIRE_INDEX_PREFIX": indexed.index_prefix, "QUOTEWIRE_ES_URL": indexed.es_url}
+    result = CliRunner().invoke(
+        app, ["search", "--person", "antonov", "--country", "russian", "--json"], env=env
+    )
+    assert result.exit_code == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+
+    async def direct() -> list[str]:
+        es = make_async_client(indexed)
+        try:
+            found = await search_quotes(
+                es, indexed, QuoteQuery(person="antonov", country="russian", facets=False)
+            )
+            return [h.id for h in found.hits]
+        finally:
+            await es.close()
+
+    assert [line["id"] for line in lines] == asyncio.run(direct())
+    assert len(lines) == 6 and {line["speaker"]["name"] for line in lines} == {"Antonov"}
+
+    table = CliRunner().invoke(app, ["search", "--text", "escalation", "--facets"], env=env)
+    assert table.exit_code == 0, table.stderr
+    assert (
+        "1 quote (showing 1-1)" in table.stdout
+        and "[escalation]" in table.stdout
+        and "<script>wants</script>" in table.stdout
+    )
+    people = CliRunner().invoke(app, ["people", "blin"], env=env)
+    assert people.exit_code == 0 and "Antony Blinken" in people.stdout
