@@ -65,6 +65,9 @@ DEFAULT_ATTEMPTS = 4
 DEFAULT_BACKOFF = 0.5  # seconds, doubled per attempt: 0.5 + 1 + 2 = 3.5 s before giving up
 _STALE_PAGE = 10_000  # index.max_result_window: beyond it the stale-quote lookup scrolls
 _REASON_CHARS = 500
+# Item statuses that are verdicts on the document itself: 400 = it can never be indexed (mapping/parse),
+# 404 = a delete found nothing, 409 = a newer version is there. Anything else is about the cluster.
+_ITEM_VERDICTS = (400, 404, 409)
 
 
 @dataclass(frozen=True)
@@ -399,7 +402,7 @@ def _fail(w: _Work, item: _Item) -> None:
         w.status = "superseded"
         return
     w.status = "rejected"
-    w.reason = "index_mapping_error" if item.status == 400 else f"index_refused_{item.status}"
+    w.reason = "index_mapping_error"
     w.detail = f"{item.error_type}: {item.error_reason}"[:_REASON_CHARS]
 
 
@@ -489,6 +492,11 @@ async def _bulk(
                 problem = f"HTTP {item.status} {item.error_type}: {item.error_reason}"
             elif item.error_type == "index_not_found_exception":
                 raise TransientError(f"index alias missing ({item.error_reason}); run `quotewire setup`")
+            elif not item.ok and item.status not in _ITEM_VERDICTS:
+                # Not the document's fault (a write block, missing privileges, ...): keep the offsets.
+                raise TransientError(
+                    f"Elasticsearch refused writes: HTTP {item.status} {item.error_type}: {item.error_reason}"
+                )
             else:
                 results[i] = item
         pending = still

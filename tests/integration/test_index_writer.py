@@ -237,6 +237,22 @@ async def test_unreachable_elasticsearch_is_transient(devstack: Settings) -> Non
         await client.close()
 
 
+async def test_write_block_is_transient_and_nothing_is_lost(env: tuple[AsyncElasticsearch, Settings]) -> None:
+    client, settings = env
+    await ensure_indices(client, settings)
+    article = _article("blocked-1", T0, "Waiting quote.")
+    await client.indices.put_settings(index=settings.quotes_alias, settings={"index.blocks.write": True})
+    try:
+        with pytest.raises(TransientError, match="403"):
+            await write_articles(client, settings, [article], attempts=1)
+    finally:
+        await client.indices.put_settings(index=settings.quotes_alias, settings={"index.blocks.write": False})
+    # The same batch again once the cluster accepts writes (what the worker does with kept offsets).
+    report = await write_articles(client, settings, [article])
+    assert [o.status for o in report.outcomes] == ["indexed"]
+    assert await _quotes_of(client, settings, "blocked-1") == ["Waiting quote."]
+
+
 async def test_missing_indices_are_transient_not_autocreated(
     env: tuple[AsyncElasticsearch, Settings],
 ) -> None:
