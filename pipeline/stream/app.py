@@ -26,6 +26,12 @@ if TYPE_CHECKING:
 COMMIT_INTERVAL_SECONDS = 1.0
 
 
+# A crashed worker's partitions move to the others after this long without heartbeats (Faust's default
+# is 60 s). Heartbeats come from the event loop, which enrichment never blocks (it runs in a process
+# pool), so a short timeout does not cause spurious rebalances. Kafka's minimum is 6 s.
+SESSION_TIMEOUT_SECONDS = 10.0
+
+
 def broker_url(settings: Settings) -> str:
     servers = [s.strip() for s in settings.kafka_bootstrap.split(",") if s.strip()]
     return ";".join(f"kafka://{s}" for s in servers)
@@ -78,6 +84,7 @@ def make_app(
         # started are still indexed.
         consumer_auto_offset_reset="earliest",
         broker_commit_interval=COMMIT_INTERVAL_SECONDS,
+        broker_session_timeout=SESSION_TIMEOUT_SECONDS,
         producer_acks=-1,
         # Wait for in-flight batches before a rebalance or shutdown commits (Faust's default, stated
         # because the no-loss guarantee depends on it).

@@ -19,6 +19,8 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -32,11 +34,25 @@ log = logging.getLogger(__name__)
 EnrichOutcome = EnrichedArticle | BadArticle
 
 
-def _load_model(model: str) -> None:
-    """Pool initializer: load the model before the first batch arrives."""
+def _start_process(model: str, worker_pid: int) -> None:
+    """Pool initializer: watch the worker, then load the model before the first batch arrives."""
     from pipeline.enrich import enrich_batch
 
+    threading.Thread(target=_exit_with, args=(worker_pid,), name="watch-worker", daemon=True).start()
     enrich_batch([], model)
+
+
+def _exit_with(worker_pid: int) -> None:
+    """Exit when the worker is gone. A worker killed with SIGKILL cannot shut its pool down, and a pool
+    process never sees EOF on its task queue (it holds both ends), so it would linger forever."""
+    while True:
+        time.sleep(1.0)
+        try:
+            os.kill(worker_pid, 0)
+        except ProcessLookupError:
+            os._exit(0)
+        except PermissionError:  # a different user's process reuses the pid: ours is gone
+            os._exit(0)
 
 
 def _ping() -> int:
@@ -67,8 +83,8 @@ class EnrichmentPool:
         return ProcessPoolExecutor(
             max_workers=self.processes,
             mp_context=context,
-            initializer=_load_model,
-            initargs=(self.model,),
+            initializer=_start_process,
+            initargs=(self.model, os.getpid()),
         )
 
     async def start(self) -> None:
