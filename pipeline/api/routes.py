@@ -38,6 +38,7 @@ _PROBLEMS: dict[int | str, dict[str, Any]] = {
     422: {"model": ValidationProblem, "description": "A parameter is invalid; `message` says which and why."},
     503: {"description": "Elasticsearch is unreachable or overloaded, or the indices are not set up."},
 }
+_DETAIL_CHARS = 300  # a transport error's repr can run long; the first part says what happened
 _HEALTH_TIMEOUT = 3.0  # seconds: a health probe must answer fast, whatever the search timeout is
 
 
@@ -68,7 +69,7 @@ def _query_problem(exc: ValidationError) -> RequestValidationError:
 def _unavailable(exc: Exception) -> HTTPException:
     if isinstance(exc, read.IndexMissingError):
         return HTTPException(503, "the quote index is not set up: run `quotewire setup` or start a worker")
-    return HTTPException(503, f"search is unavailable: {exc}")
+    return HTTPException(503, f"search is unavailable: {exc}"[:_DETAIL_CHARS])
 
 
 @router.get("/quotes", response_model=QuoteSearchResponse, responses=_PROBLEMS, tags=["search"])
@@ -222,6 +223,6 @@ async def healthz(client: Client) -> Any:
     try:
         info = await client.options(request_timeout=_HEALTH_TIMEOUT, max_retries=0).info()
     except Exception as exc:  # any failure to answer means "unavailable"; the reason goes in the body
-        body = Health(status="unavailable", elasticsearch=f"{type(exc).__name__}: {exc}"[:300])
+        body = Health(status="unavailable", elasticsearch=f"{type(exc).__name__}: {exc}"[:_DETAIL_CHARS])
         return JSONResponse(status_code=503, content=body.model_dump())
     return Health(status="ok", elasticsearch=str(info["version"]["number"]))

@@ -91,30 +91,37 @@
 
     results.setAttribute("aria-busy", "true");
     hideFormError();
+    try {
+      await runSearch(params, seq, inflight.signal, state);
+    } finally {
+      // Busy until the answer is on the page (a newer search keeps it busy for itself).
+      if (seq === searchSeq) results.removeAttribute("aria-busy");
+    }
+  }
+
+  async function runSearch(params, seq, signal, state) {
     let response;
     try {
-      response = await fetch(`/quotes?${params}`, {
-        headers: { Accept: "application/json" }, signal: inflight.signal,
-      });
+      response = await fetch(`/quotes?${params}`, { headers: { Accept: "application/json" }, signal });
     } catch (error) {
       if (error.name === "AbortError") return;
       if (seq === searchSeq) showServiceError("The search service did not answer. Is quotewire serve running?");
       return;
-    } finally {
-      if (seq === searchSeq) results.removeAttribute("aria-busy");
     }
-    if (seq !== searchSeq) return;
     let body = null;
     try { body = await response.json(); } catch { body = null; }
+    if (seq !== searchSeq) return;
     if (response.ok && body) {
       lastResponse = body;
       render(state, body);
     } else if (response.status === 422 && body) {
       showFormError(body);
-      renderEmpty("Check the filters", "Fix the highlighted field and search again.");
+      clearFacets();
+      renderEmpty(null, "Nothing was searched: fix the highlighted field above and search again.");
+    } else if (response.status === 503) {
+      showServiceError("quotewire cannot reach its search index right now. Try again in a moment.", body && body.detail);
     } else {
-      const detail = body && typeof body.detail === "string" ? body.detail : `HTTP ${response.status}`;
-      showServiceError(`The search service could not answer (${detail}).`);
+      showServiceError(`The search service failed (HTTP ${response.status}).`, body && body.detail);
     }
   }
 
@@ -215,6 +222,7 @@
   }
 
   function renderFacets(state, facets) {
+    document.querySelector(".facets").hidden = !facets;
     if (!facets) return;
     const speakers = facets.speakers || [];
     const maxSpeaker = Math.max(1, ...speakers.map((b) => b.count));
@@ -366,21 +374,35 @@
   function renderEmpty(title, hint) {
     const notice = $("notice");
     notice.className = "notice";
-    notice.replaceChildren(el("h2", { text: title }), el("p", { text: hint }));
+    notice.replaceChildren(...(title ? [el("h2", { text: title })] : []), el("p", { text: hint }));
     notice.hidden = false;
     cards.replaceChildren();
     $("pager").hidden = true;
   }
 
-  function showServiceError(message) {
+  function clearFacets() {
+    document.querySelector(".facets").hidden = true;
+    for (const id of ["facet-speakers", "facet-countries", "facet-sources", "facet-time", "chips"]) {
+      $(id).replaceChildren();
+    }
+    const range = $("facet-time").nextElementSibling;
+    if (range && range.classList.contains("timeline-range")) range.remove();
+  }
+
+  function showServiceError(message, detail) {
     const notice = $("notice");
     notice.className = "notice error";
+    const technical = typeof detail === "string" && detail
+      ? el("details", {}, el("summary", { text: "Details for the operator" }), el("p", { className: "technical", text: detail }))
+      : null;
     notice.replaceChildren(
       el("h2", { text: "Search is unavailable" }),
       el("p", { text: message }),
+      technical,
       el("button", { type: "button", text: "Try again", onclick: () => search(stateFromUrl()) }));
     notice.hidden = false;
     $("summary").textContent = "Search is unavailable";
+    clearFacets();
     cards.replaceChildren();
     $("pager").hidden = true;
   }

@@ -1,0 +1,294 @@
+"""The web page in real headless Chromium (Debian's ``/usr/bin/chromium``, driven by Playwright),
+against ``quotewire serve`` on a free loopback port over the test indices.
+
+Screenshots go to the test's tmp path and to ``out/`` (gitignored) for a human to look at.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from pipeline.settings import PROJECT_ROOT
+
+pytestmark = [pytest.mark.integration, pytest.mark.browser]
+
+CHROMIUM = Path("/usr/bin/chromium")
+# No sandbox (CI runs as root in a container), no GPU, and nothing that phones home: the machines
+# have no internet, and a browser waiting on the network would only slow the test down.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = PROJECT_ROOT / "out"
+SERVER_START_SECONDS = 60.0
+
+
+@contextmanager
+def serving(exe: str, env: dict[str, str], log: Path, healthy: bool = True) -> Iterator[str]:
+    """``quotewire serve`` on a free port until the block ends; yields its base URL once it answers
+    (``/healthz`` 200, or any answer when ``healthy`` is False: a server whose Elasticsearch is down)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [exe, "serve", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + SERVER_START_SECONDS
+        while True:
+            assert process.poll() is None, f"quotewire serve exited: {log.read_text()}"
+            try:
+                status = httpx.get(f"{base}/healthz", timeout=5).status_code
+                if status == 200 or not healthy:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, f"quotewire serve did not answer: {log.read_text()}"
+            time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="module")
+def server(
+    quotewire_exe: str, cli_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    with serving(quotewire_exe, cli_env, tmp_path_factory.mktemp("serve") / "serve.log") as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    assert CHROMIUM.is_file(), "Debian's chromium is needed: apt-get install -y chromium"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@contextmanager
+def opened(browser: object, base_url: str) -> Iterator[object]:
+    """A fresh page on ``base_url``; fails the test on any JavaScript error."""
+    from playwright.sync_api import Browser
+
+    assert isinstance(browser, Browser)
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=base_url)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        yield page
+    finally:
+        context.close()
+    assert errors == [], f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+def page(browser: object, server: str) -> Iterator[object]:
+    with opened(browser, server) as fresh:
+        yield fresh
+
+
+def _settled(page: object) -> None:
+    """Wait until the page has rendered a search answer (results, empty state or error)."""
+    from playwright.sync_api import Page, expect
+
+    assert isinstance(page, Page)
+    expect(page.locator("#summary")).not_to_have_text("Searching…")
+    expect(page.locator("#results")).not_to_have_attribute("aria-busy", "true")
+
+
+def _screenshot(page: object, tmp_path: Path, name: str) -> Path:
+    from playwright.sync_api import Page
+
+    assert isinstance(page, Page)
+    shot = tmp_path / name
+    page.screenshot(path=str(shot), full_page=True)
+    SCREENSHOTS.mkdir(exist_ok=True)
+    shutil.copy(shot, SCREENSHOTS / name)
+    return shot
+
+
+def test_search_person_then_click_country_facet(page: object, server: str, tmp_path: Path) -> None:
+    from playwright.sync_api import Page, expect
+
+    assert isinstance(page, Page)
+    page.goto("/")
+    _settled(page)
+    expect(page.locator("#cards > li").first).to_be_visible()  # the newest quotes before any search
+
+    page.get_by_label("Person", exact=True).fill("Antonov")
+    page.get_by_label("Person", exact=True).press("Enter")
+    expect(page).to_have_url(re.compile(r"[?&]person=Antonov(&|$)"))
+    _settled(page)
+    cards = page.locator("#cards > li")
+    expect(cards).to_have_count(6)
+    expect(page.locator("#summary")).to_have_text("6 quotes")
+    for speaker in cards.locator(".speaker").all_inner_texts():
+        assert "Antonov" in speaker
+
+    russia = page.locator("#facet-countries button", has_text="Russia (RU)")
+    expect(russia).to_have_attribute("aria-pressed", "false")
+    russia.click()
+    expect(page).to_have_url(re.compile(r"[?&]country=RU(&|$)"))
+    _settled(page)
+    expect(page.locator("#facet-countries button", has_text="Russia (RU)")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    expect(page.locator("#chips")).to_contain_text("Person: Antonov")
+    expect(page.locator("#chips")).to_contain_text("Country: Russia (RU)")
+    expect(cards).to_have_count(6)
+    assert set(cards.locator(".country").all_inner_texts()) == {"RU"}
+    first = cards.first
+    expect(first.locator(".quote")).not_to_be_empty()
+    expect(first.locator(".date")).to_have_text("17 Aug 2023")
+    expect(first.locator(".context")).to_be_visible()
+    _screenshot(page, tmp_path, "browser-person-country.png")
+
+    # The card's numbers are the API's: the page shows what /quotes answers for the same URL.
+    api = httpx.get(f"{server}/quotes", params={"person": "Antonov", "country": "RU", "limit": 20}).json()
+    assert cards.locator(".quote").all_inner_texts() == [q["text"] for q in api["quotes"]]
+
+    # Removing the person chip keeps the country; Back restores the previous search.
+    page.get_by_role("button", name="Remove person filter").click()
+    expect(page).not_to_have_url(re.compile(r"person="))
+    _settled(page)
+    everyone = httpx.get(f"{server}/quotes", params={"country": "RU", "limit": 1}).json()["total"]
+    assert everyone >= 7
+    expect(page.locator("#summary")).to_contain_text(f"{everyone} quote")
+    page.go_back()
+    _settled(page)
+    expect(page.get_by_label("Person", exact=True)).to_have_value("Antonov")
+    expect(cards).to_have_count(6)
+
+
+def test_shared_url_speaker_facet_and_article_in_context(page: object, tmp_path: Path) -> None:
+    from playwright.sync_api import Page, expect
+
+    assert isinstance(page, Page)
+    page.goto("/?text=prisoner+exchanges&since=2023-08-17&until=2023-08-17")
+    _settled(page)
+    expect(page.get_by_label("Words in the quote", exact=True)).to_have_value("prisoner exchanges")
+    expect(page.locator("#more")).to_have_attribute("open", "")  # date filters in use: shown
+    cards = page.locator("#cards > li")
+    expect(cards.first).to_be_visible()
+    assert cards.count() >= 2
+    marks = [m.lower() for m in page.locator("#cards mark").all_inner_texts()]
+    assert marks and all(m.startswith(("prisoner", "exchange")) for m in marks), marks
+
+    # A speaker facet filters on click; the speaker name on a card does too.
+    blinken = page.locator("#facet-speakers button", has_text="Blinken")
+    blinken.click()
+    expect(page).to_have_url(re.compile(r"person=Antony\+Blinken|person=Antony%20Blinken"))
+    _settled(page)
+    for speaker in cards.locator(".speaker").all_inner_texts():
+        assert speaker.endswith("Blinken")
+
+    text = cards.first.locator(".quote").inner_text()
+    cards.first.get_by_role("button", name="Read in context").click()
+    dialog = page.locator("dialog#article")
+    expect(dialog).to_be_visible()
+    expect(dialog.locator(".q.current")).to_have_count(1)
+    assert dialog.locator(".q.current").inner_text() == text
+    expect(dialog.locator(".who").first).to_be_visible()
+    _screenshot(page, tmp_path, "browser-article.png")
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+
+
+def test_empty_and_invalid_searches_say_so(page: object, tmp_path: Path) -> None:
+    from playwright.sync_api import Page, expect
+
+    assert isinstance(page, Page)
+    page.goto("/?person=Nobody+Atall")
+    _settled(page)
+    expect(page.locator("#summary")).to_have_text("No quotes found")
+    expect(page.locator("#notice")).to_be_visible()
+    expect(page.locator("#notice")).to_contain_text("No quotes match")
+    expect(page.locator("#cards > li")).to_have_count(0)
+    expect(page.locator("#pager")).to_be_hidden()
+
+    page.get_by_label("Speaker's country", exact=True).fill("Narnia")
+    page.get_by_role("button", name="Search", exact=True).click()
+    error = page.locator("#form-error")
+    expect(error).to_be_visible()
+    expect(error).to_contain_text("unknown country 'Narnia'")
+    expect(page.get_by_label("Speaker's country", exact=True)).to_have_attribute("aria-invalid", "true")
+    _screenshot(page, tmp_path, "browser-invalid.png")
+
+
+def test_keyboard_and_paging(page: object) -> None:
+    from playwright.sync_api import Page, expect
+
+    assert isinstance(page, Page)
+    page.goto("/")
+    _settled(page)
+    page.keyboard.press("/")
+    expect(page.get_by_label("Person", exact=True)).to_be_focused()
+    page.get_by_label("Person", exact=True).press("Escape")
+    page.locator("body").click(position={"x": 5, "y": 400})  # leave the field
+
+    pager = page.locator("#pager")
+    expect(pager).to_be_visible()  # the sample holds more quotes than one page
+    first_page = page.locator("#cards .quote").all_inner_texts()
+    page.keyboard.press("n")
+    expect(page).to_have_url(re.compile(r"offset=20"))
+    _settled(page)
+    expect(page.locator("#page-info")).to_contain_text("Page 2 of")
+    assert page.locator("#cards .quote").all_inner_texts() != first_page
+    page.get_by_role("button", name="← Previous").click()
+    _settled(page)
+    expect(page.locator("#page-info")).to_contain_text("Page 1 of")
+    assert page.locator("#cards .quote").all_inner_texts() == first_page
+
+
+def test_search_service_down_says_so(
+    browser: object, quotewire_exe: str, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    from playwright.sync_api import Page, expect
+
+    with socket.socket() as sock:  # a loopback port nothing listens on: Elasticsearch "down"
+        sock.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    env = {**cli_env, "QUOTEWIRE_ES_URL": dead, "QUOTEWIRE_ES_REQUEST_TIMEOUT": "2"}
+    log = tmp_path / "serve.log"
+    with serving(quotewire_exe, env, log, healthy=False) as base, opened(browser, base) as page:
+        assert isinstance(page, Page)
+        page.goto("/?person=Antonov")
+        _settled(page)
+        expect(page.locator("#summary")).to_have_text("Search is unavailable")
+        notice = page.locator("#notice")
+        expect(notice).to_be_visible()
+        expect(notice).to_contain_text("cannot reach its search index")
+        expect(notice.get_by_role("button", name="Try again")).to_be_visible()
+        expect(page.locator("#cards > li")).to_have_count(0)
+        _screenshot(page, tmp_path, "browser-unavailable.png")
