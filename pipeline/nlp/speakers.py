@@ -302,6 +302,12 @@ def _named_before(
         # in passing ("told Finnish broadcaster Yle")
         if any(t.dep_ in ("nsubj", "nsubjpass") for t in ctx.doc[p.start : p.end]):
             return p.canonical
+    # a known surname the tagger missed as the narrative's subject
+    for tok in ctx.doc[lo:hi]:
+        if tok.dep_ in ("nsubj", "nsubjpass") and tok.text[:1].isupper():
+            hit = ctx.surnames.get(_name_key(tok.text))
+            if hit:
+                return hit
     return None
 
 
