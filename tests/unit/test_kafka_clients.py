@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import ssl
 import subprocess
 from pathlib import Path
@@ -12,6 +13,14 @@ from pydantic import SecretStr
 
 from pipeline.kafka_clients import kafka_client_kwargs, kafka_ssl_context
 from pipeline.settings import Settings
+
+
+@pytest.fixture(autouse=True)
+def _no_quotewire_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    # These tests are about the defaults and the values given here, not the caller's environment
+    # (CI runs with QUOTEWIRE_KAFKA_BOOTSTRAP pointing at its own stack).
+    for name in [n for n in os.environ if n.startswith("QUOTEWIRE_")]:
+        monkeypatch.delenv(name)
 
 
 def _settings(**values: Any) -> Settings:
