@@ -36,6 +36,7 @@ from pipeline.index.queries import MAX_RESULT_WINDOW, QuoteQuery
 from pipeline.models import QuoteKind, SpeakerType
 
 CountryName = Callable[[str], str | None]
+TextRange = tuple[int, int]  # (start, end) in an article text
 
 _MARK_TAG = re.compile(r"(</?mark>)")
 _SPEAKER_TYPES = frozenset(get_args(SpeakerType))
@@ -194,23 +195,28 @@ def country_out(country: read.CountryCount) -> CountryOut:
 
 
 def quote_offsets(text: str, quotes: Sequence[str]) -> list[tuple[int, int] | None]:
-    """Where each quote (in text order) sits in the article: the first occurrence at or after the
-    previous quote's start (quotes may nest: a partial quote inside reported speech), else anywhere."""
+    """Where each quote (in text order) sits in the article: the first occurrence not already taken at
+    or after the previous quote's start (quotes may nest: a partial quote inside reported speech; the
+    same words may be quoted twice), else the first free one anywhere, else None."""
     out: list[tuple[int, int] | None] = []
+    taken: set[tuple[int, int]] = set()
     cursor = 0
     for quote in quotes:
-        if not quote:
-            out.append(None)
-            continue
-        at = text.find(quote, cursor)
-        if at < 0:
-            at = text.find(quote)
-        if at < 0:
-            out.append(None)
-            continue
-        out.append((at, at + len(quote)))
-        cursor = at
+        span = _free_occurrence(text, quote, cursor, taken) or _free_occurrence(text, quote, 0, taken)
+        out.append(span)
+        if span is not None:
+            taken.add(span)
+            cursor = span[0]
     return out
+
+
+def _free_occurrence(text: str, quote: str, start: int, taken: set[TextRange]) -> TextRange | None:
+    if not quote:
+        return None
+    at = text.find(quote, start)
+    while at >= 0 and (at, at + len(quote)) in taken:
+        at = text.find(quote, at + 1)
+    return (at, at + len(quote)) if at >= 0 else None
 
 
 def article_out(view: read.ArticleView, country_name: CountryName) -> ArticleOut:
