@@ -13,8 +13,8 @@ text into ``match``/``match_phrase``, everything else into ``term``/``range``. T
 * text -- ``match`` on the quote (``english`` analyzer: stems, stop words) with most words required,
   a phrase match adding to the score, highlighted (HTML-escaped, ``<mark>`` tags).
 * source (case/accent-insensitive exact), since/until on ``published``, kind.
-* sort -- by relevance when there is text, else newest first; ties broken by article and position so
-  paging is stable.
+* sort -- by relevance when there is text or a person, else newest first; ties broken by date, then
+  article and position, so paging is stable.
 * facets -- top speakers, speaker countries, countries mentioned, kinds, sources, quotes over time.
 """
 
@@ -161,18 +161,41 @@ def person_keys(
     return name_keys(person, lexicon or default_lexicon(), country_word)
 
 
+def _key_clause(key: str) -> Body:
+    if len(key) == 1:  # an initial ("A. Blinken"): any name word starting with it
+        return {"prefix": {"speaker.name_keys": key}}
+    return {"term": {"speaker.name_keys": key}}
+
+
 def person_clauses(
     person: str, lexicon: NameLexicon | None = None, country_word: CountryWord | None = None
 ) -> tuple[list[Body], list[Body]]:
-    """(filters, scoring clauses) for a person: all keys required; initials match as prefixes."""
+    """(filters, scoring clauses) for a person.
+
+    The last word typed (the surname, as people type names) is always required. Every other word is
+    required too, unless the speaker is recorded by that surname alone: "Anatoly Antonov" finds quotes
+    attributed to plain "Antonov", but "Igor Lavrov" does not find "Sergey Lavrov". Middle initials only
+    rank ("George W. Bush" finds "George Bush"). An exact full-name match ranks first.
+    """
     keys = person_keys(person, lexicon, country_word)
-    filters: list[Body] = []
-    for key in keys:
-        if len(key) == 1:  # an initial ("A. Blinken"): any name word starting with it
-            filters.append({"prefix": {"speaker.name_keys": key}})
-        else:
-            filters.append({"term": {"speaker.name_keys": key}})
-    scoring = [{"match": {"speaker.name": {"query": person, "operator": "or"}}}]
+    surname = keys[-1]
+    filters: list[Body] = [_key_clause(surname)]
+    scoring: list[Body] = [
+        {"term": {"speaker.name_key": {"value": " ".join(keys), "boost": 2.0}}},
+        {"match": {"speaker.name": {"query": person, "operator": "or"}}},
+    ]
+    for position, key in enumerate(keys[:-1]):
+        if len(key) == 1 and position > 0:
+            scoring.append(_key_clause(key))
+            continue
+        filters.append(
+            {
+                "bool": {
+                    "should": [_key_clause(key), {"term": {"speaker.name_key": surname}}],
+                    "minimum_should_match": 1,
+                }
+            }
+        )
     return filters, scoring
 
 
@@ -277,7 +300,9 @@ def search_body(
         "from_": query.offset,
         "size": query.limit,
         "track_total_hits": True,
-        "sort": _sort(bool(query.text)),
+        # Relevance when words or a name were typed (an exact full name outranks a surname-only record;
+        # one person's quotes tie and fall back to newest first), else newest first.
+        "sort": _sort(bool(query.text or query.person)),
     }
     if query.text:
         body["highlight"] = {

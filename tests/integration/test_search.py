@@ -182,7 +182,7 @@ async def test_seed_article(
         ("Zelensky", 3),
         ("zelenskiy", 3),
         ("ZELENSKII", 3),
-        ("Volodymyr Zelenskyy", 2),  # the full name needs the first name too
+        ("Volodymyr Zelenskyy", 3),  # 2 by full name + 1 recorded by surname alone
         ("Lavrov", 3),
         ("Sergey Lavrov", 3),
         ("sergei lavrov", 3),
@@ -195,7 +195,9 @@ async def test_seed_article(
         ("Antony Blinken", 2),
         ("A. Blinken", 2),
         # negatives
-        ("Sergey Antonov", 0),
+        ("Anatoly Antonov", 6),  # the seed records him by surname alone
+        ("Igor Lavrov", 0),  # a different first name than the one recorded
+        ("Sergey Zelensky", 1),  # only the surname-only record can be him
         ("Lavrova", 0),
         ("Zelenskyy Lavrov", 0),
         ("Putin", 0),
@@ -203,6 +205,15 @@ async def test_seed_article(
 )
 async def test_person(client: AsyncElasticsearch, indexed: Settings, person: str, total: int) -> None:
     assert await _total(client, indexed, person=person) == total
+
+
+async def test_full_name_match_ranks_first(client: AsyncElasticsearch, indexed: Settings) -> None:
+    results = await search_quotes(client, indexed, QuoteQuery(person="Volodymyr Zelenskyy", facets=False))
+    assert [h.speaker.name for h in results.hits] == [
+        "Volodymyr Zelenskyy",
+        "Volodymyr Zelenskyy",
+        "Zelensky",
+    ]
 
 
 # --- country ---------------------------------------------------------------------------------------
@@ -285,10 +296,11 @@ async def test_paging_is_stable_and_complete(client: AsyncElasticsearch, indexed
 
 
 async def test_newest_first_without_text(client: AsyncElasticsearch, indexed: Settings) -> None:
-    results = await search_quotes(client, indexed, QuoteQuery(person="Lavrov", facets=False))
-    dates = [h.published for h in results.hits]
-    assert dates == sorted(dates, reverse=True)  # type: ignore[type-var]
-    assert results.hits[0].source == "Agence France-Presse"
+    for query in (QuoteQuery(country="RU", facets=False), QuoteQuery(person="Lavrov", facets=False)):
+        results = await search_quotes(client, indexed, query)
+        dates = [h.published for h in results.hits]
+        assert dates == sorted(dates, reverse=True)  # type: ignore[type-var]
+        assert results.hits[0].source == "Agence France-Presse"
 
 
 # --- facets ----------------------------------------------------------------------------------------

@@ -127,26 +127,48 @@ def test_country_filter_speaker_or_mentioned() -> None:
 # --- person, text, filters -------------------------------------------------------------------------
 
 
+def _required(surname: str, others: list[str]) -> list[dict[str, Any]]:
+    either = [
+        {
+            "bool": {
+                "should": [{"term": {"speaker.name_keys": k}}, {"term": {"speaker.name_key": surname}}],
+                "minimum_should_match": 1,
+            }
+        }
+        for k in others
+    ]
+    return [{"term": {"speaker.name_keys": surname}}, *either]
+
+
 @pytest.mark.parametrize(
-    ("person", "terms"),
+    ("person", "surname", "others"),
     [
-        ("Blinken", ["blinken"]),
-        ("blinken", ["blinken"]),
-        ("Antony Blinken", ["antoni", "blinken"]),
-        ("Sergei Ryabkov", ["sergei", "riabkov"]),
-        ("Foreign Minister Sergey Lavrov", ["sergei", "lavrov"]),
-        ("Zelenskyy", ["zelenski"]),
-        ("Zelensky", ["zelenski"]),
+        ("Blinken", "blinken", []),
+        ("blinken", "blinken", []),
+        ("Antony Blinken", "blinken", ["antoni"]),
+        ("Sergei Ryabkov", "riabkov", ["sergei"]),
+        ("Foreign Minister Sergey Lavrov", "lavrov", ["sergei"]),
+        ("Zelenskyy", "zelenski", []),
+        ("Zelensky", "zelenski", []),
+        ("Jeroen van der Veer", "ver", ["jeroen", "van", "der"]),
     ],
 )
-def test_person_requires_every_name_key(person: str, terms: list[str]) -> None:
-    filters = _filters(search_body(QuoteQuery(person=person)))
-    assert filters == [{"term": {"speaker.name_keys": t}} for t in terms]
+def test_person_requires_surname_and_first_names_unless_surname_only(
+    person: str, surname: str, others: list[str]
+) -> None:
+    body = search_body(QuoteQuery(person=person))
+    assert _filters(body) == _required(surname, others)
+    assert {"term": {"speaker.name_key": {"value": " ".join([*others, surname]), "boost": 2.0}}} in body[
+        "query"
+    ]["bool"]["should"]
 
 
-def test_initial_is_a_prefix() -> None:
-    filters = _filters(search_body(QuoteQuery(person="A. Blinken")))
-    assert filters == [{"prefix": {"speaker.name_keys": "a"}}, {"term": {"speaker.name_keys": "blinken"}}]
+def test_initials() -> None:
+    first = _filters(search_body(QuoteQuery(person="A. Blinken")))
+    assert first[1]["bool"]["should"][0] == {"prefix": {"speaker.name_keys": "a"}}
+    middle = search_body(QuoteQuery(person="George W. Bush"))
+    assert len(_filters(middle)) == 2  # bush, george; "w" only ranks
+    assert {"prefix": {"speaker.name_keys": "w"}} in middle["query"]["bool"]["should"]
 
 
 def test_filters_combine() -> None:
@@ -178,10 +200,11 @@ def test_filters_combine() -> None:
 
 
 def test_no_text_sorts_newest_first_and_has_no_highlight() -> None:
-    body = search_body(QuoteQuery(person="Antonov"))
+    body = search_body(QuoteQuery(country="RU"))
     assert body["sort"][0] == {"published": {"order": "desc", "missing": "_last"}}
     assert "highlight" not in body
     assert body["query"]["bool"]["must"] == []
+    assert search_body(QuoteQuery(person="Antonov"))["sort"][0] == "_score"
 
 
 def test_empty_query_matches_all() -> None:
