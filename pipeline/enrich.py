@@ -97,7 +97,9 @@ def enrich_doc(
                 end=m.end,
                 kind=m.kind,
                 cue=m.cue,
-                speaker=Speaker(name=s.name, mention=s.mention, type=s.type, role=prof.role, country=prof.country),
+                speaker=Speaker(
+                    name=s.name, mention=s.mention, type=s.type, role=prof.role, country=prof.country
+                ),
                 countries=country_lexicon.countries_in(span) if span is not None else [],
             )
         )

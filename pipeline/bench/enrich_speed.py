@@ -70,7 +70,9 @@ def measure(corpus: Path, n: int, batch_size: int, rounds: int) -> dict[str, flo
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--corpus", action="append", help="corpus name (file stem) under shared/data/corpora")
     parser.add_argument("--articles", type=int, default=300)
     parser.add_argument("--batch-size", type=int, default=32)

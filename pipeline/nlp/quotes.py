@@ -374,11 +374,8 @@ def _find_cues(doc: Doc, lex: CueLexicon) -> dict[int, _Attribution]:
             if att is not None:
                 found[tok.i] = att
             continue
-        if (
-            (lemma in lex.verbs
-            and tok.pos_ in ("VERB", "AUX")
-            and tok.tag_ != "VBN")
-            or (lemma in lex.verbs and tok.tag_ == "VBN" and any(c.dep_ == "aux" for c in tok.children))
+        if (lemma in lex.verbs and tok.pos_ in ("VERB", "AUX") and tok.tag_ != "VBN") or (
+            lemma in lex.verbs and tok.tag_ == "VBN" and any(c.dep_ == "aux" for c in tok.children)
         ):
             att = _cue_attribution(doc, tok, lex, bounds)
             if att is not None:

@@ -183,7 +183,7 @@ def _person_at(ctx: _Context, span: Span) -> str | None:
             return ctx.people[k].canonical
         k -= 1
     for tok in span:
-        if tok.pos_ == "PROPN":
+        if tok.pos_ == "PROPN" or tok.text[:1].isupper():
             hit = ctx.surnames.get(_name_key(tok.text))
             if hit:
                 return hit
@@ -416,7 +416,7 @@ def _resolve_mention(
     if determiner not in ("the", "this", "that"):
         # `a private security professional`: a new, unnamed speaker
         return made(mention, "PERSON")
-    described = _described_person(ctx, span, head.i)
+    described = _described_person(ctx, span, head.i, last_person)
     if described:
         return made(described, "PERSON")
     if ctx.describe is not None and not ctx.describe(span).groups and not _person_noun(span):
@@ -434,31 +434,51 @@ def _resolve_mention(
 
 def _person_noun(span: Span) -> bool:
     """Words that describe a person ("the 26-year-old right wing", "the defenceman", "the scientist")."""
-    return any(t.like_num or t.lower_.endswith(("man", "woman", "ist", "ian", "ee", "ent", "er")) for t in span)
+    return any(
+        t.like_num or t.lower_.endswith(("man", "woman", "ist", "ian", "ee", "ent", "er")) for t in span
+    )
 
 
-def _described_person(ctx: _Context, span: Span, before: int) -> str | None:
-    """The last person before ``before`` whose role fits the description ("the top US diplomat" ->
-    the Secretary of State; a country in the description must not contradict the person's)."""
+def _described_person(ctx: _Context, span: Span, before: int, last_person: _Previous | None) -> str | None:
+    """The person a description refers to ("the top US diplomat" -> the Secretary of State).
+
+    First a person before ``before`` whose title contains the description's role ("the prime minister"
+    -> "Prime Minister ..."); then the last person quoted, if nothing contradicts it (a person whose
+    title the text never gave is often the one described: "Trudeau ... The prime minister said");
+    then the last person whose title is in the same role group. A country in the description must not
+    contradict the person's.
+    """
     if ctx.describe is None:
         return None
     desc = ctx.describe(span)
     if not desc.groups:
         return None
-    seen: set[str] = set()
+    role = (desc.role or "").lower()
+    role_head = role.split()[-1] if role else ""
+    ordered: list[str] = []
     k = bisect.bisect_left(ctx.person_starts, before) - 1
     while k >= 0:
         name = ctx.people[k].canonical
         k -= 1
-        if name in seen:
-            continue
-        seen.add(name)
+        if name not in ordered:
+            ordered.append(name)
+
+    def compatible(known: SpeakerDescription | None) -> bool:
+        return not (desc.country and known and known.country and desc.country != known.country)
+
+    for name in ordered:
         known = ctx.people_desc.get(name)
-        if known is None or not (known.groups & desc.groups):
-            continue
-        if desc.country and known.country and desc.country != known.country:
-            continue
-        return name
+        if known and known.role and role_head and role_head in known.role.lower() and compatible(known):
+            return name
+    if last_person is not None and last_person.name and desc.country is None:
+        # (a description naming a country, "the top US diplomat", is not taken on trust)
+        known = ctx.people_desc.get(last_person.name)
+        if known is None or not known.groups:
+            return last_person.name
+    for name in ordered:
+        known = ctx.people_desc.get(name)
+        if known is not None and known.groups & desc.groups and compatible(known):
+            return name
     return None
 
 
@@ -522,9 +542,7 @@ def profile_speakers(
         out.append(SpeakerProfile(role, country))
     # a person's role and country established by one quote hold for the others
     return [
-        SpeakerProfile(
-            p.role or person_role.get(r.name or ""), p.country or person_country.get(r.name or "")
-        )
+        SpeakerProfile(p.role or person_role.get(r.name or ""), p.country or person_country.get(r.name or ""))
         if r.type == "PERSON"
         else p
         for p, r in zip(out, resolved, strict=True)
