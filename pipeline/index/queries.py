@@ -211,8 +211,19 @@ def country_clause(code: str, mentioned: bool) -> Body:
 
 
 def text_clauses(text: str) -> tuple[Body, list[Body]]:
-    """(required match, scoring phrase match) for free text in the quote."""
-    required = {"match": {"text": {"query": text, "minimum_should_match": _TEXT_MIN_MATCH}}}
+    """(required match, scoring phrase match) for free text in the quote.
+
+    Matched on ``text`` (english: stems, stop words) or on ``text.folded`` (no stemming, accents off:
+    "Gerard" finds "Gérard", which the english analyzer keeps apart)."""
+    required = {
+        "bool": {
+            "should": [
+                {"match": {field: {"query": text, "minimum_should_match": _TEXT_MIN_MATCH}}}
+                for field in ("text", "text.folded")
+            ],
+            "minimum_should_match": 1,
+        }
+    }
     phrase = [{"match_phrase": {"text": {"query": text, "slop": 2, "boost": 2.0}}}]
     return required, phrase
 
@@ -309,7 +320,8 @@ def search_body(
             "encoder": "html",  # escape the quote, then add tags: safe to put in a page as-is
             "pre_tags": [HIGHLIGHT_PRE],
             "post_tags": [HIGHLIGHT_POST],
-            "fields": {"text": {"number_of_fragments": 0}},  # whole quote: they are short
+            # The whole quote (quotes are short); text.folded only matters when text had no match.
+            "fields": {"text": {"number_of_fragments": 0}, "text.folded": {"number_of_fragments": 0}},
         }
     if query.facets:
         body["aggs"] = facet_aggregations(query.interval)

@@ -254,7 +254,8 @@ def parse_countries(response: Mapping[str, Any]) -> list[CountryCount]:
 
 def _hit(hit: Mapping[str, Any]) -> QuoteHit:
     source = hit["_source"]
-    highlight = hit.get("highlight", {}).get("text")
+    marked = hit.get("highlight", {})
+    highlight = marked.get("text") or marked.get("text.folded")
     speaker = source.get("speaker") or {}
     return QuoteHit(
         id=str(hit["_id"]),

@@ -75,7 +75,7 @@ def _articles() -> list[EnrichedArticle]:
             published=datetime(2022, 4, 10, 8, tzinfo=UTC),
             quotes=[
                 _q("Grain must leave the ports.", "Zelensky", "UA"),
-                _q("Diplomacy is patience.", "Gérard Araud", "FR", role="ambassador"),
+                _q("Diplomacy is patience at the Élysée.", "Gérard Araud", "FR", role="ambassador"),
             ],
         ),
         EnrichedArticle(
@@ -258,6 +258,9 @@ async def test_unknown_country_is_a_value_error(client: AsyncElasticsearch, inde
         ({"source": "reuters"}, 4 + FILLER),
         ({"source": "bbc news", "country": "UA"}, 1),
         ({"text": "grain ports"}, 1),
+        ({"text": "Gerard"}, 0),  # no quote says it; names are a person filter
+        ({"text": "elysee"}, 1),  # accents folded
+        ({"text": "Diplomacy is patience"}, 1),
         ({"text": "speaker.country:RU OR *"}, 0),  # words, not syntax
         ({"until": "2021-12-31"}, FILLER),
     ],
@@ -278,6 +281,11 @@ async def test_highlight_marks_matched_words_html_safe(client: AsyncElasticsearc
     assert [h.highlight for h in stemmed.hits] == ["We will <mark>defend every city</mark>."]
     words = await search_quotes(client, indexed, QuoteQuery(text="cities defending", facets=False))
     assert [h.highlight for h in words.hits] == ["We will <mark>defend</mark> every <mark>city</mark>."]
+
+
+async def test_highlight_without_accents(client: AsyncElasticsearch, indexed: Settings) -> None:
+    results = await search_quotes(client, indexed, QuoteQuery(text="elysee", facets=False))
+    assert [h.highlight for h in results.hits] == ["Diplomacy is patience at the <mark>Élysée</mark>."]
 
 
 async def test_paging_is_stable_and_complete(client: AsyncElasticsearch, indexed: Settings) -> None:

@@ -194,7 +194,21 @@ def test_filters_combine() -> None:
         }
     } in filters
     must = body["query"]["bool"]["must"]
-    assert must == [{"match": {"text": {"query": "prisoner exchanges", "minimum_should_match": "3<75%"}}}]
+    assert must == [
+        {
+            "bool": {
+                "should": [
+                    {"match": {"text": {"query": "prisoner exchanges", "minimum_should_match": "3<75%"}}},
+                    {
+                        "match": {
+                            "text.folded": {"query": "prisoner exchanges", "minimum_should_match": "3<75%"}
+                        }
+                    },
+                ],
+                "minimum_should_match": 1,
+            }
+        }
+    ]
     assert body["sort"][0] == "_score"
     assert body["highlight"]["encoder"] == "html"
 
@@ -240,7 +254,7 @@ def test_user_text_never_becomes_query_syntax(hostile: str) -> None:
     keys = _walk_keys(body)
     assert not keys & {"query_string", "simple_query_string", "script", "regexp", "wildcard", "fuzzy"}
     # The text is passed verbatim as the value of a match query, never parsed.
-    assert body["query"]["bool"]["must"][0]["match"]["text"]["query"] == hostile
+    assert body["query"]["bool"]["must"][0]["bool"]["should"][0]["match"]["text"]["query"] == hostile
     json.dumps(body)  # plain JSON, nothing else
 
 
