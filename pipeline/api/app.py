@@ -67,7 +67,7 @@ async def _validation_problem(request: Request, exc: Exception) -> JSONResponse:
     """422 with one readable line (``message``) besides FastAPI's usual per-parameter ``detail``."""
     assert isinstance(exc, RequestValidationError)
     detail = [_error_item(error) for error in exc.errors()]
-    message = "; ".join(f"{_field(item['loc'])}: {item['msg']}" for item in detail) or "invalid request"
+    message = "; ".join(_line(item) for item in detail) or "invalid request"
     return JSONResponse(status_code=422, content={"message": message, "detail": detail})
 
 
@@ -78,6 +78,7 @@ def _error_item(error: Any) -> dict[str, Any]:
     return {"loc": loc, "msg": msg, "type": str(error.get("type", "invalid"))}
 
 
-def _field(loc: list[Any]) -> str:
-    names = [str(part) for part in loc if part not in ("query", "path", "body")]
-    return ".".join(names) or "request"
+def _line(item: dict[str, Any]) -> str:
+    """``field: reason``, or just the reason for a problem of the whole query (since after until)."""
+    names = [str(part) for part in item["loc"] if part not in ("query", "path", "body")]
+    return f"{'.'.join(names)}: {item['msg']}" if names else str(item["msg"])
