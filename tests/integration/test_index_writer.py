@@ -17,7 +17,8 @@ from elasticsearch import AsyncElasticsearch
 
 from pipeline.errors import QuotewireError, TransientError
 from pipeline.index.client import make_async_client
-from pipeline.index.documents import article_doc_id
+from pipeline.index.documents import article_doc_id, to_documents
+from pipeline.index.names import default_lexicon
 from pipeline.index.schema import ensure_indices, load_spec, reindex
 from pipeline.index.writer import write_articles
 from pipeline.models import EnrichedArticle, Quote, Speaker
@@ -168,6 +169,30 @@ async def test_newer_version_replaces_quotes_before_any_refresh(
     assert await _quotes_of(client, settings, "v-1") == ["Kept.", "New."]
     doc = await client.get(index=settings.articles_alias, id=article_doc_id("v-1"))
     assert doc["_source"]["quote_count"] == 2
+
+
+async def test_retry_after_an_interrupted_write_removes_stale_quotes(
+    env: tuple[AsyncElasticsearch, Settings],
+) -> None:
+    client, settings = env
+    await ensure_indices(client, settings)
+    await write_articles(client, settings, [_article("cut-1", T0, "A.", "B.", "C.")], refresh=True)
+    # A write of the next version that stopped after its article document (its deletes never ran):
+    v2 = _article("cut-1", T0 + timedelta(hours=1), "A.", "D.")
+    docs = to_documents(v2, default_lexicon())
+    versioned = {"version": docs.version, "version_type": "external_gte"}
+    await client.index(
+        index=settings.quotes_alias, id=docs.quotes[1].id, document=docs.quotes[1].source, **versioned
+    )
+    await client.index(
+        index=settings.articles_alias, id=docs.article_doc_id, document=docs.article, **versioned
+    )
+    await client.indices.refresh(index=[settings.quotes_alias, settings.articles_alias])
+    assert sorted(await _quotes_of(client, settings, "cut-1")) == ["A.", "B.", "C.", "D."]  # stale B, C
+    # The worker retries the same batch: the older quotes still indexed are found and deleted.
+    report = await write_articles(client, settings, [v2])
+    assert [o.status for o in report.outcomes] == ["indexed"]
+    assert sorted(await _quotes_of(client, settings, "cut-1")) == ["A.", "D."]
 
 
 async def test_version_with_no_quotes_removes_them_all(env: tuple[AsyncElasticsearch, Settings]) -> None:
