@@ -21,7 +21,7 @@ text into ``match``/``match_phrase``, everything else into ``term``/``range``. T
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from functools import lru_cache
 from typing import Any, Literal
 
@@ -413,8 +413,3 @@ def speakers_by_country_body(
 def quotes_of_article_body(article_id: str, size: int = 1000) -> Body:
     """All quotes of one article, in text order (an article with more than ``size`` quotes is cut)."""
     return {"query": {"term": {"article_id": article_id}}, "size": size, "sort": [{"position": "asc"}]}
-
-
-def until_end_of(day: date) -> datetime:
-    """The last instant of a UTC day (for callers building ``until`` from a date)."""
-    return datetime.combine(day + timedelta(days=1), time.min, UTC) - timedelta(microseconds=1)
