@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import click
 import typer
+
+# uvicorn's own level names, so --log-level passes straight through.
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 
 
 def register(app: typer.Typer) -> None:
@@ -17,15 +21,24 @@ def register(app: typer.Typer) -> None:
             int | None,
             typer.Option(min=0, max=65535, help="Port (default: QUOTEWIRE_API_PORT, 8000)."),
         ] = None,
-        log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+        log_level: Annotated[
+            str, typer.Option(click_type=click.Choice(LOG_LEVELS), help="uvicorn log level.")
+        ] = "info",
     ) -> None:
         """Serve the search API (OpenAPI docs at /docs) and the web page (at /)."""
         import uvicorn
+        from pydantic import ValidationError
 
         from pipeline.api.app import create_app
         from pipeline.settings import load_settings
 
-        settings = load_settings()
+        try:
+            settings = load_settings()
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            where = ".".join(str(part) for part in error.get("loc", ()))
+            typer.echo(f"error: settings: {where}: {error.get('msg', exc)}", err=True)
+            raise typer.Exit(2) from None
         uvicorn.run(
             create_app(settings),
             host=host if host is not None else settings.api_host,
