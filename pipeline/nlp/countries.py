@@ -38,9 +38,7 @@ _EDGE_PUNCT = " \t\n\"'()[]{},;:!?-\u2013\u2014"
 # Entity labels under which an ambiguous word ("Jordan", "Chad") is taken as a country.
 _PLACE_LABELS = frozenset({"GPE", "LOC", "NORP"})
 # Labels whose tokens are never country words (a person's name, numbers, dates).
-_SKIP_LABELS = frozenset(
-    {"PERSON", "DATE", "TIME", "MONEY", "QUANTITY", "PERCENT", "CARDINAL", "ORDINAL"}
-)
+_SKIP_LABELS = frozenset({"PERSON", "DATE", "TIME", "MONEY", "QUANTITY", "PERCENT", "CARDINAL", "ORDINAL"})
 _DOC_CACHE_KEY = "quotewire.country_mentions"
 
 
@@ -48,9 +46,7 @@ def fold(text: str) -> str:
     """Lookup key: accents folded, apostrophes straightened, lower-cased, whitespace collapsed."""
     text = text.translate(_APOSTROPHES)
     if not text.isascii():
-        text = "".join(
-            ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
-        )
+        text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
     return _WS.sub(" ", text).strip().lower()
 
 
@@ -75,6 +71,8 @@ class CountryLexicon:
     blocked: frozenset[str]
     orgs: dict[str, str]
     first_words: frozenset[str] = field(default_factory=frozenset)
+    keys: frozenset[str] = field(default_factory=frozenset)  # every folded multi-purpose key
+    prefixes: frozenset[str] = field(default_factory=frozenset)  # every character prefix of a key
     max_words: int = 1
 
     @classmethod
@@ -90,6 +88,8 @@ class CountryLexicon:
             blocked=frozenset(data["blocked"]),
             orgs=dict(data["orgs"]),
             first_words=frozenset(k.split(" ")[0] for k in keys),
+            keys=frozenset(keys),
+            prefixes=frozenset(k[:n] for k in keys for n in range(1, len(k) + 1)),
             max_words=max(len(k.split(" ")) for k in keys),
         )
 
@@ -200,30 +200,49 @@ class CountryLexicon:
 
     def _scan_doc(self, doc: Doc) -> tuple[CountryMention, ...]:
         text = doc.text
+        tokens = list(doc)  # one pass of Token objects: index access on a Doc costs more
+        lowers = [t.lower_ for t in tokens]
+        n = len(tokens)
         found: list[CountryMention] = []
-        n = len(doc)
+        first_words, exact, prefixes, keys = self.first_words, self.exact, self.prefixes, self.keys
         i = 0
         while i < n:
-            token = doc[i]
-            label = token.ent_type_
-            low = token.lower_
-            if label in _SKIP_LABELS or (low not in self.first_words and token.text not in self.exact):
+            low = lowers[i]
+            if low not in first_words and low.upper() not in exact and low not in exact:
                 i += 1
                 continue
+            token = tokens[i]
+            label = token.ent_type_
+            if label in _SKIP_LABELS:
+                i += 1
+                continue
+            # Candidate ends, growing the phrase while it is still the start of some key.
+            ends: list[int] = []
+            if token.text in exact:
+                ends.append(i + 1)
+            j = i
+            while j < n and j - i < self.max_words:
+                last = tokens[j]
+                key = _quick_fold(text[token.idx : last.idx + len(last.text)])
+                if key not in prefixes:
+                    break
+                if key in keys:
+                    ends.append(j + 1)
+                j += 1
             matched = False
-            for j in range(min(n, i + self.max_words), i, -1):
-                last = doc[j - 1]
-                if j - 1 > i and last.ent_type_ in _SKIP_LABELS:
+            for end in reversed(ends):  # longest first
+                last = tokens[end - 1]
+                if end - 1 > i and last.ent_type_ in _SKIP_LABELS:
                     continue
                 surface = text[token.idx : last.idx + len(last.text)]
-                result = self._match(surface, label, all(doc[k].ent_type_ == label for k in range(i, j)))
+                one_label = all(tokens[k].ent_type_ == label for k in range(i, end))
+                result = self._match(surface, label, one_label)
                 if result is None:
                     continue
                 matched = True
-                code = result
-                if code:
-                    found.append(CountryMention(token.idx, last.idx + len(last.text), code))
-                i = j
+                if result:
+                    found.append(CountryMention(token.idx, last.idx + len(last.text), result))
+                i = end
                 break
             if not matched:
                 i += 1
@@ -268,6 +287,13 @@ class CountryLexicon:
                     i = j - 1
                     break
             i += 1
+
+
+def _quick_fold(text: str) -> str:
+    """``fold`` for the common case (ASCII, single spaces) without the regex and translate."""
+    if text.isascii() and "  " not in text and "\n" not in text and "\t" not in text:
+        return text.lower()
+    return fold(text)
 
 
 def _strip_edges(text: str) -> str:

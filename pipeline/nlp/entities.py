@@ -19,6 +19,7 @@ possessive-insensitive). ``analyse_entities(doc)`` computes both once per Doc (c
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -129,12 +130,20 @@ def extract_entities(doc: Doc, original: str | None = None) -> list[Entity]:
     entities = analyse_entities(doc).entities
     if original is None:
         return entities
+    # Plain constructors: model_copy deep-copies and costs ten times more per entity.
     if "[" not in original:
-        return [e.model_copy(update={"text": original[e.start : e.end]}) for e in entities]
+        return [
+            Entity(
+                text=original[e.start : e.end], label=e.label, start=e.start, end=e.end, canonical=e.canonical
+            )
+            for e in entities
+        ]
     out: list[Entity] = []
     for e in entities:
         start, end = realign_span(original, e.start, e.end)
-        out.append(e.model_copy(update={"text": original[start:end], "start": start, "end": end}))
+        out.append(
+            Entity(text=original[start:end], label=e.label, start=start, end=end, canonical=e.canonical)
+        )
     return out
 
 
@@ -184,8 +193,9 @@ def _clean_words(words: list[str], titles: TitleLexicon | None = None) -> list[s
         out[-1] = out[-1].rstrip(".,;:")
         if not out[-1]:
             out.pop()
-    while len(out) > 1 and (out[0].lower() in lex.honorifics or out[0].lower() in lex.title_words
-                            or out[0].lower() == "the"):
+    while len(out) > 1 and (
+        out[0].lower() in lex.honorifics or out[0].lower() in lex.title_words or out[0].lower() == "the"
+    ):
         out.pop(0)
     return out
 
@@ -223,6 +233,7 @@ def _first_compatible(first: str, canonicals: list[str]) -> bool:
 
 
 def _analyse(doc: Doc, titles: TitleLexicon, countries: CountryLexicon) -> EntityAnalysis:
+    doc_text = doc.text  # Doc.text joins every token on each access: read it once
     mentions: list[_Mention] = []
     for ent in doc.ents:
         if ent.label_ == "PERSON":
@@ -324,14 +335,26 @@ def _analyse(doc: Doc, titles: TitleLexicon, countries: CountryLexicon) -> Entit
 
     # Known surnames spaCy left untagged ("Antonov underscored"): PERSON mentions of their own.
     if surnames:
-        for token in doc:
+        # Find the words by regex over the text, then look at those tokens only (a walk over every
+        # token costs more than the rest of the entity analysis).
+        pattern = re.compile(r"\b(?:" + "|".join(re.escape(k) for k in surnames) + r")\b", re.IGNORECASE)
+        for hit in pattern.finditer(doc_text):
+            span = doc.char_span(hit.start(), hit.end())
+            if span is None or len(span) != 1:
+                continue
+            token = span[0]
             if token.ent_iob_ != "O" or not token.is_title or token.pos_ != "PROPN":
                 continue
             key = fold(token.text)
             if key in surnames and key not in countries.aliases and single_votes.get(key, 0) >= 0:
                 mentions.append(
                     _Mention(
-                        token.i, token.i + 1, "PERSON", [token.text], token.i, token.i + 1,
+                        token.i,
+                        token.i + 1,
+                        "PERSON",
+                        [token.text],
+                        token.i,
+                        token.i + 1,
                         nearest_full(surnames[key], token.i),
                     )
                 )
@@ -348,20 +371,18 @@ def _analyse(doc: Doc, titles: TitleLexicon, countries: CountryLexicon) -> Entit
                 PersonMention(m.start, m.end, canonical, inner.start_char, inner.end_char, inner.text)
             )
         else:
-            canonical = _canonical_text(span, titles) or span.text
+            canonical = _canonical_text(span, doc_text) or span.text
         entities.append(
             Entity(
                 text=span.text, label=m.label, start=span.start_char, end=span.end_char, canonical=canonical
             )
         )
     persons.sort(key=lambda p: p.start)
-    index = PersonIndex(
-        persons=persons, full_names=full_names, surnames=surnames, first_names=first_names
-    )
+    index = PersonIndex(persons=persons, full_names=full_names, surnames=surnames, first_names=first_names)
     return EntityAnalysis(entities=entities, persons=index)
 
 
-def _canonical_text(span: Span, titles: TitleLexicon) -> str:
+def _canonical_text(span: Span, text: str) -> str:
     """A non-person entity without a leading "the" or a trailing possessive: "the Kremlin's" -> "Kremlin"."""
     tokens: list[Token] = [t for t in span if not t.is_space]
     while tokens and tokens[-1].text in _POSSESSIVE_TOKENS:
@@ -370,7 +391,7 @@ def _canonical_text(span: Span, titles: TitleLexicon) -> str:
         tokens.pop(0)
     if not tokens:
         return ""
-    return span.doc.text[tokens[0].idx : tokens[-1].idx + len(tokens[-1].text)]
+    return text[tokens[0].idx : tokens[-1].idx + len(tokens[-1].text)]
 
 
 def _fix_labels_from_context(

@@ -86,9 +86,7 @@ _DATELINE = re.compile(
 # Trailing desk/slug tags: "RHM/PR", "ak/jm", a lone "Reuter"/"REUTER", "(Reporting by ...)".
 _DESK_TAG = re.compile(r"(?:\A|\s)(?P<tag>[A-Za-z]{2,5}(?:/[A-Za-z]{2,5}){1,3})\s*\Z")
 _WIRE_SIGNOFF = re.compile(r"(?:\A|\s)(?P<tag>Reuters?|REUTERS?|AP|AFP|UPI|TASS)\s*\Z")
-_CREDITS = re.compile(
-    r"\((?:Reporting|Writing|Additional reporting|Editing|Compiled)\b[^()]{0,300}\)\s*\Z"
-)
+_CREDITS = re.compile(r"\((?:Reporting|Writing|Additional reporting|Editing|Compiled)\b[^()]{0,300}\)\s*\Z")
 
 # Editorial brackets: at most 60 characters, on one line, no nested brackets.
 _BRACKET = re.compile(r"\[(?P<inner>[^\[\]\n]{0,60})\]")

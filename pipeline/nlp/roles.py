@@ -318,12 +318,12 @@ def _describe_person(
     org = _text_of(_trim(org_tokens, lex))
     if org and country is None:
         country = lexicon.country_of_org(org)
-    desc = SpeakerDescription(
-        role=role, country=country, org=org, groups=lex.groups_of(role or "")
-    )
+    desc = SpeakerDescription(role=role, country=country, org=org, groups=lex.groups_of(role or ""))
     head = last
-    while head.head.i != head.i and head.head.ent_type_ == "PERSON" and head.head.i in range(
-        first.i, last.i + 1
+    while (
+        head.head.i != head.i
+        and head.head.ent_type_ == "PERSON"
+        and head.head.i in range(first.i, last.i + 1)
     ):
         head = head.head
     for noun in _appositions(head, lex):
