@@ -370,7 +370,7 @@ def people_body(prefix: str, limit: int = 10, lexicon: NameLexicon | None = None
                 "aggs": {
                     "display": {"terms": {"field": "speaker.name.raw", "size": 1}},
                     "country": {"terms": {"field": "speaker.country", "size": 1}},
-                    "role": {"terms": {"field": "speaker.role.keyword", "size": 1}},
+                    "role": {"terms": {"field": "speaker.role.raw", "size": 1}},  # as written
                 },
             }
         },

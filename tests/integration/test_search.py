@@ -363,6 +363,11 @@ async def test_people_suggestions(
     assert [(p.name, p.count) for p in found] == expected
 
 
+async def test_people_suggestion_details(client: AsyncElasticsearch, indexed: Settings) -> None:
+    (first, _second) = await suggest_people(client, indexed, "zel")
+    assert (first.role, first.country, first.key) == ("President", "UA", "volodimir zelenski")
+
+
 async def test_list_countries(client: AsyncElasticsearch, indexed: Settings) -> None:
     countries = {c.code: c for c in await list_countries(client, indexed)}
     assert countries["RU"].quotes == 10 and countries["RU"].name == "Russia"
