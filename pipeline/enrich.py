@@ -15,10 +15,10 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from pipeline.models import Article, EnrichedArticle, Quote, Speaker
+from pipeline.nlp.countries import load_country_lexicon
 from pipeline.nlp.entities import analyse_entities
 from pipeline.nlp.normalize import normalize_wire
 from pipeline.nlp.quotes import CueLexicon, extract_quotes, find_quotations, load_cue_lexicon
-from pipeline.nlp.countries import load_country_lexicon
 from pipeline.nlp.roles import SpeakerDescription, describe_people, describe_speaker
 from pipeline.nlp.speakers import (
     NameGender,
@@ -139,30 +139,30 @@ def _process_enricher(model: str, max_text_chars: int) -> Enricher:
     return Enricher(load_nlp(model), load_cue_lexicon(), load_name_genders(), max_text_chars)
 
 
-def enrich_batch(articles_json: Iterable[str], model: str, batch_size: int = 32) -> list[dict[str, Any]]:
+def enrich_batch(
+    articles_json: Iterable[str | bytes], model: str, batch_size: int = 32, max_text_chars: int = 200_000
+) -> list[dict[str, Any]]:
     """Enrich JSON-encoded articles in a worker process; returns JSON-ready dicts (picklable).
 
-    Each result is ``{"ok": EnrichedArticle-as-dict}`` or ``{"error": {"reason", "detail"}}`` so one bad
-    article never fails the batch.
+    One result per input, in order: ``{"ok": <EnrichedArticle as JSON dict>}`` or
+    ``{"error": {"reason", "detail"}}`` with the stream's decode reasons (``not_json``, ``empty_text``,
+    ...), so one bad article never fails the batch. The model is loaded once per process.
     """
-    from pydantic import ValidationError
+    from pipeline.errors import BadArticle
+    from pipeline.stream.decode import decode_article
 
-    enricher = _process_enricher(model, 200_000)
+    enricher = _process_enricher(model, max_text_chars)
     results: list[dict[str, Any] | None] = []
     good: list[Article] = []
     slots: list[int] = []
     for raw in articles_json:
-        try:
-            article = Article.model_validate_json(raw)
-        except ValidationError as exc:
-            results.append({"error": {"reason": "invalid_article", "detail": str(exc.errors()[:1])}})
-            continue
-        if not article.text.strip():
-            results.append({"error": {"reason": "no_text", "detail": "empty text"}})
+        decoded = decode_article(raw.encode("utf-8") if isinstance(raw, str) else raw, max_text_chars)
+        if isinstance(decoded, BadArticle):
+            results.append({"error": {"reason": decoded.reason, "detail": decoded.detail}})
             continue
         slots.append(len(results))
         results.append(None)
-        good.append(article)
+        good.append(decoded)
     for slot, enriched in zip(slots, enricher.enrich_many(good, batch_size), strict=True):
         results[slot] = {"ok": enriched.model_dump(mode="json")}
     return [r for r in results if r is not None]

@@ -83,7 +83,8 @@ def main(argv: list[str] | None = None) -> None:
         res = measure(CORPORA / f"{name}.jsonl", args.articles, args.batch_size, args.rounds)
         print(
             f"{name}: {res['articles']} articles x {res['rounds']} rounds: "
-            f"bare nlp.pipe {res['bare_per_s']:.1f} articles/s, enrichment {res['enrich_per_s']:.1f} articles/s, "
+            f"bare nlp.pipe {res['bare_per_s']:.1f} articles/s, "
+            f"enrichment {res['enrich_per_s']:.1f} articles/s, "
             f"ratio {res['ratio']:.2f}x ({res['quotes']} quotes)"
         )
 

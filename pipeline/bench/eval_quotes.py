@@ -13,6 +13,7 @@ import argparse
 import json
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -62,19 +63,21 @@ def _print_errors(gold: list[dict[str, Any]], preds: dict[str, dict[str, Any]], 
                 continue
             remaining.remove(best)
             name = best["speaker"].get("name") or best["speaker"].get("mention") or ""
-            if "quotes" in rec and gspk is not None and not scorer.same_speaker(name, gspk):
-                if shown["speaker"] < limit:
-                    shown["speaker"] += 1
-                    print(
-                        f"SPEAKER {rec['id']}: gold={gspk!r} pred={name!r} mention={best['speaker'].get('mention')!r}"
-                        f" cue={best.get('cue')!r}: {text[max(0, gs - 80) : gs]!r} <<{text[gs:ge][:160]!r}>>"
-                        f" {text[ge : ge + 60]!r}\n"
-                    )
+            wrong = "quotes" in rec and gspk is not None and not scorer.same_speaker(name, gspk)
+            if wrong and shown["speaker"] < limit:
+                shown["speaker"] += 1
+                print(
+                    f"SPEAKER {rec['id']}: gold={gspk!r} pred={name!r} "
+                    f"mention={best['speaker'].get('mention')!r}"
+                    f" cue={best.get('cue')!r}: {text[max(0, gs - 80) : gs]!r} <<{text[gs:ge][:160]!r}>>"
+                    f" {text[ge : ge + 60]!r}\n"
+                )
         for p in remaining:
             if shown["fp"] < limit:
                 shown["fp"] += 1
                 print(
-                    f"FP [{p['kind']}] {rec['id']}: cue={p.get('cue')!r} ...{text[max(0, p['start'] - 80) : p['start']]!r}"
+                    f"FP [{p['kind']}] {rec['id']}: cue={p.get('cue')!r} "
+                    f"...{text[max(0, p['start'] - 80) : p['start']]!r}"
                     f" <<{text[p['start'] : p['end']][:200]!r}>>\n"
                 )
 
@@ -112,7 +115,7 @@ def main(argv: list[str] | None = None) -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("gold", nargs="*", type=Path, default=list(DEFAULT_GOLD))
-    parser.add_argument("--out", type=Path, default=PROJECT_ROOT / ".bench")
+    parser.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "quotewire-bench")
     parser.add_argument("--errors", type=int, default=0)
     args = parser.parse_args(argv)
     for gold_path in args.gold:

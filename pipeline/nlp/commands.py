@@ -101,9 +101,7 @@ def read_articles(handle: TextIO, default_id: str, max_chars: int) -> Iterator[A
         # not one object per line: a single (pretty-printed) JSON object
         yield _decode(first + handle.read(), "file", max_chars)
         return
-    line_no = 0
-    for line in _chain(first, handle):
-        line_no += 1
+    for line_no, line in enumerate(_chain(first, handle), start=1):
         if line.strip():
             yield _decode(line, f"line {line_no}", max_chars)
 

@@ -345,7 +345,7 @@ def _nearby_subject(doc: Doc, tok: Token, lo: int, hi: int) -> int | None:
 
 
 def _according_to(doc: Doc, tok: Token, bounds: _Bounds) -> _Attribution | None:
-    """`according to X, ...` / `..., according to X`: X is the source, the rest of the sentence the content."""
+    """`according to X, ...` / `..., according to X`: X is the source, the rest of the sentence says."""
     if tok.i + 1 >= len(doc) or doc[tok.i + 1].lower_ != "to":
         return None
     to = doc[tok.i + 1]
