@@ -5,7 +5,8 @@ People type names loosely: surname alone ("Blinken"), any case, no accents ("Zel
 sides, the speaker name at index time and the person at query time, go through the same steps:
 
 1. ``fold``: lower case, accents and ligatures off (``Łukasz`` -> ``lukasz``, ``Gérard`` -> ``gerard``),
-   apostrophes dropped (``O'Brien`` -> ``obrien``), words split on anything else.
+   Cyrillic romanised (``Лавров`` -> ``lavrov``), possessives and apostrophes dropped (``Lavrov's`` ->
+   ``lavrov``, ``O'Brien`` -> ``obrien``), words split on anything else.
 2. ``name_tokens``: role words, titles and connectors dropped (``config/name_variants.yaml`` plus the
    honorifics and connectors of the NLP layer's ``config/titles.yaml`` when present); at query time
    also a country word or demonym directly
@@ -58,6 +59,24 @@ _SPECIAL_LETTERS = str.maketrans(
         "ħ": "h",
     }
 )
+# Russian/Ukrainian Cyrillic to Latin, BGN/PCGN-style (the romanisation wire copy mostly uses), so a
+# name typed in Cyrillic meets its English spelling: "Лавров" -> lavrov, "Зеленский" -> zelenskiy.
+# U+0430..U+044F in order; "-" = no letter (hard and soft signs).
+_CYRILLIC_LATIN = (
+    "a", "b", "v", "g", "d", "e", "zh", "z", "i", "y", "k", "l", "m", "n", "o", "p",
+    "r", "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "-", "y", "-", "e", "yu", "ya",
+)  # fmt: skip
+_CYRILLIC = str.maketrans(
+    {
+        **{chr(0x430 + i): ("" if latin == "-" else latin) for i, latin in enumerate(_CYRILLIC_LATIN)},
+        "\u0451": "e",  # yo
+        "\u0456": "i",  # Ukrainian i
+        "\u0457": "yi",  # Ukrainian yi
+        "\u0454": "ye",  # Ukrainian ye
+        "\u0491": "g",  # Ukrainian ghe with upturn
+    }
+)
+_POSSESSIVE = re.compile(r"['\u2019]s\b")  # "Lavrov's" -> lavrov; "O'Sullivan" keeps its s
 _APOSTROPHES = re.compile(r"['\u2019\u02bc`\u00b4]")
 _WORD = re.compile(r"[a-z0-9]+")
 _FINAL_IY = re.compile(r"(?:iy|yy|ii|ij|yi|yj)$")
@@ -121,7 +140,8 @@ def _strings(value: Any) -> list[str]:
 
 def fold(text: str) -> str:
     """Lower case without accents, ligatures or apostrophes (``"Gérard O'Brien"`` -> ``"gerard obrien"``)."""
-    text = text.translate(_SPECIAL_LETTERS)
+    # Cyrillic before decomposition: NFKD would split "й" into "и" + breve and lose the y.
+    text = _POSSESSIVE.sub("", text.translate(_SPECIAL_LETTERS).lower().translate(_CYRILLIC))
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return _APOSTROPHES.sub("", stripped.lower())

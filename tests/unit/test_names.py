@@ -23,6 +23,12 @@ def lexicon() -> NameLexicon:
         ("STRAUß", "strauss"),
         ("Søren Kierkegaard", "soren kierkegaard"),
         ("Recep Tayyip Erdoğan", "recep tayyip erdogan"),
+        ("Lavrov's", "lavrov"),
+        ("Lavrov\u2019s remarks", "lavrov remarks"),
+        ("O'Sullivan", "osullivan"),
+        ("Сергей Лавров", "sergey lavrov"),
+        ("Володимир Зеленський", "volodimir zelenskiy"),
+        ("Йорданов", "yordanov"),
     ],
 )
 def test_fold(text: str, folded: str) -> None:
@@ -44,6 +50,10 @@ SAME = [
     ("Yulia Tymoshenko", "Yuliya Timoshenko"),
     ("Foreign Minister Sergey Lavrov", "Sergey Lavrov", "Mr. Sergei Lavrov"),
     ("Gérard Depardieu", "Gerard Depardieu"),
+    ("Сергей Лавров", "Sergey Lavrov", "Sergei Lavrov"),
+    ("Зеленский", "Zelenskyy"),
+    ("Дмитрий Песков", "Dmitry Peskov"),
+    ("Lavrov's", "Lavrov"),
 ]
 
 
