@@ -20,6 +20,7 @@ from pipeline.api.schemas import (
     ArticleQuote,
     ArticleRef,
     CountryOut,
+    CountrySpeakersOut,
     FacetBucket,
     Facets,
     Interval,
@@ -183,6 +184,17 @@ def search_response(
 
 def person_out(person: read.PersonSuggestion) -> PersonSuggestion:
     return PersonSuggestion(name=person.name, count=person.count, country=person.country, role=person.role)
+
+
+def country_speakers_out(found: read.CountrySpeakers) -> CountrySpeakersOut:
+    return CountrySpeakersOut(
+        code=found.country,
+        name=found.name or found.country,
+        count=found.count,
+        speakers=[
+            FacetBucket(value=b.label or b.key, count=b.count, country=found.country) for b in found.speakers
+        ],
+    )
 
 
 def country_out(country: read.CountryCount) -> CountryOut:

@@ -8,6 +8,7 @@ overloaded, or the indices not set up -> 503 with a one-line ``detail``.
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
 from typing import Annotated, Any
 
 from elasticsearch import AsyncElasticsearch
@@ -24,6 +25,7 @@ from pipeline.api.schemas import (
     Interval,
     PeopleResponse,
     QuoteSearchResponse,
+    SpeakersResponse,
     ValidationProblem,
 )
 from pipeline.errors import TransientError
@@ -72,10 +74,21 @@ def _unavailable(exc: Exception) -> HTTPException:
     return HTTPException(503, f"search is unavailable: {exc}"[:_DETAIL_CHARS])
 
 
-@router.get("/quotes", response_model=QuoteSearchResponse, responses=_PROBLEMS, tags=["search"])
-async def quotes(
-    client: Client,
-    settings: AppSettings,
+@dataclass(frozen=True)
+class QuoteFilters:
+    """The filters ``/quotes`` and ``/speakers`` share, as given (validated by ``QuoteQuery``)."""
+
+    person: str | None
+    country: str | None
+    mentioned: bool
+    text: str | None
+    since: str | None
+    until: str | None
+    source: str | None
+    kind: QuoteKind | None
+
+
+def quote_filters(
     person: Annotated[
         str | None,
         Query(
@@ -118,6 +131,32 @@ async def quotes(
         str | None, Query(max_length=200, description="Source, any case: TASS, Reuters, BBC News.")
     ] = None,
     kind: Annotated[QuoteKind | None, Query(description="direct, mixed (partial quote) or indirect.")] = None,
+) -> QuoteFilters:
+    return QuoteFilters(person, country, mentioned, text, since, until, source, kind)
+
+
+Filters = Annotated[QuoteFilters, Depends(quote_filters)]
+
+
+def _query(filters: QuoteFilters, **options: Any) -> tuple[QuoteQuery, str | None]:
+    """The validated query and the country's ISO code; a 422 when either is invalid."""
+    try:
+        query = QuoteQuery.model_validate({**asdict(filters), **options})
+    except ValidationError as exc:
+        raise _query_problem(exc) from None
+    if not query.country:
+        return query, None
+    try:
+        return query, country_code(query.country)
+    except ValueError as exc:
+        raise _invalid("country", str(exc)) from None
+
+
+@router.get("/quotes", response_model=QuoteSearchResponse, responses=_PROBLEMS, tags=["search"])
+async def quotes(
+    client: Client,
+    settings: AppSettings,
+    filters: Filters,
     limit: Annotated[int, Query(ge=1, le=100, description="Quotes per page.")] = 20,
     offset: Annotated[int, Query(ge=0, description="Quotes to skip; offset + limit <= max_offset.")] = 0,
     facets: Annotated[bool, Query(description="Include facets (top speakers, countries, over time).")] = True,
@@ -126,34 +165,29 @@ async def quotes(
     """Quotes by person, country, words, source, date range and kind: one page, with facets.
 
     Sorted by relevance when `text` is given, else newest first."""
-    try:
-        query = QuoteQuery(
-            person=person,
-            country=country,
-            mentioned=mentioned,
-            text=text,
-            since=since,
-            until=until,
-            source=source,
-            kind=kind,
-            limit=limit,
-            offset=offset,
-            facets=facets,
-            interval=interval,
-        )
-    except ValidationError as exc:
-        raise _query_problem(exc) from None
-    code: str | None = None
-    if query.country:
-        try:
-            code = country_code(query.country)
-        except ValueError as exc:
-            raise _invalid("country", str(exc)) from None
+    query, code = _query(filters, limit=limit, offset=offset, facets=facets, interval=interval)
     try:
         results = await read.search_quotes(client, settings, query)
     except (TransientError, read.IndexMissingError) as exc:
         raise _unavailable(exc) from None
     return present.search_response(results, query, code, country_name)
+
+
+@router.get("/speakers", response_model=SpeakersResponse, responses=_PROBLEMS, tags=["search"])
+async def speakers(
+    client: Client,
+    settings: AppSettings,
+    filters: Filters,
+    countries: Annotated[int, Query(ge=1, le=50, description="Speaker countries to list.")] = 10,
+    per_country: Annotated[int, Query(ge=1, le=20, description="Top speakers per country.")] = 5,
+) -> SpeakersResponse:
+    """Top speakers per speaker country, over the quotes the filters match (same filters as /quotes)."""
+    query, _code = _query(filters, facets=False)
+    try:
+        found = await read.speakers_by_country(client, settings, query, countries, per_country)
+    except (TransientError, read.IndexMissingError) as exc:
+        raise _unavailable(exc) from None
+    return SpeakersResponse(countries=[present.country_speakers_out(c) for c in found])
 
 
 @router.get("/people", response_model=PeopleResponse, responses=_PROBLEMS, tags=["search"])

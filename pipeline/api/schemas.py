@@ -116,6 +116,17 @@ class PeopleResponse(_Public):
     people: list[PersonSuggestion]
 
 
+class CountrySpeakersOut(_Public):
+    code: str = Field(description="ISO 3166-1 alpha-2 code.")
+    name: str
+    count: int = Field(description="Matching quotes whose speaker is from this country.")
+    speakers: list[FacetBucket] = Field(description="Its top speakers (value: the name to filter on).")
+
+
+class SpeakersResponse(_Public):
+    countries: list[CountrySpeakersOut]
+
+
 class CountryOut(_Public):
     code: str = Field(description="ISO 3166-1 alpha-2 code.")
     name: str

@@ -174,6 +174,15 @@ def test_search_person_then_click_country_facet(page: object, server: str, tmp_p
     expect(first.locator(".context")).to_be_visible()
     _screenshot(page, tmp_path, "browser-person-country.png")
 
+    # A bar of the over-time facet narrows to its dates (month buckets by default).
+    page.locator("#facet-time .tick").first.click()
+    expect(page).to_have_url(re.compile(r"since=2023-08-01&until=2023-08-31"))
+    _settled(page)
+    expect(page.locator("#chips")).to_contain_text("From: 1 Aug 2023")
+    expect(cards).to_have_count(6)
+    page.go_back()
+    _settled(page)
+
     # The card's numbers are the API's: the page shows what /quotes answers for the same URL.
     api = httpx.get(f"{server}/quotes", params={"person": "Antonov", "country": "RU", "limit": 20}).json()
     assert cards.locator(".quote").all_inner_texts() == [q["text"] for q in api["quotes"]]
