@@ -75,6 +75,13 @@ class Settings(BaseSettings):
             raise ValueError("must not be empty")
         return value.strip()
 
+    @field_validator("devstack_home", "devstack_cache")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        # The devstack's JVMs run with their own working directory: a relative folder would name
+        # two different places (and `status` must name the one that holds the logs).
+        return value.expanduser().resolve()
+
     @property
     def quotes_alias(self) -> str:
         return f"{self.index_prefix}-quotes"

@@ -128,7 +128,9 @@ class KafkaBroker:
         self.settings = settings
         self.host, self.port = split_host_port(settings.kafka_bootstrap, DEFAULT_PORT)
         self.controller_port = controller_port(self.port)
-        self.home = settings.devstack_home / "kafka"
+        # Absolute: the JVM runs with this folder as its working directory, and log.dirs must not
+        # be read relative to it when QUOTEWIRE_DEVSTACK_HOME is a relative path.
+        self.home = (settings.devstack_home / "kafka").resolve()
         self.data_dir = self.home / "data"
         self.config_file = self.home / "server.properties"
         self.log_file = self.home / "kafka.log"

@@ -120,6 +120,7 @@ def resolve_classpath(
     the classpath files live in ``cache_dir/classpaths``. ``name`` only makes the cache file readable.
     Raises DevstackError if ``mvn`` is missing or the resolution fails (with the tail of its output).
     """
+    cache_dir = cache_dir.resolve()  # Maven and the classpath file need absolute paths
     coords = [_as_coordinate(c) for c in coordinates]
     if not coords:
         raise DevstackError("no Maven coordinates to resolve")

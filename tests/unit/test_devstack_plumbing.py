@@ -215,3 +215,14 @@ def test_a_pid_file_naming_another_process_start_is_not_ours(tmp_path: Path) -> 
 def test_rss_of_a_missing_process_is_none() -> None:
     assert read_rss_bytes(2**22 + 1) is None  # above the kernel's default pid_max
     assert not pid_alive(2**22 + 1)
+
+
+@pytest.mark.parametrize("field", ["devstack_home", "devstack_cache"])
+def test_devstack_folders_are_absolute_even_when_given_relative(
+    field: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeline.settings import Settings
+
+    monkeypatch.chdir(tmp_path)
+    settings = Settings.model_validate({field: "relative/folder"})
+    assert getattr(settings, field) == tmp_path.resolve() / "relative" / "folder"
