@@ -173,7 +173,8 @@ def register(app: typer.Typer) -> None:
         report = _run(lambda client, settings: run_reindex(client, settings, kind, delete_old=delete_old))  # type: ignore[arg-type]
         typer.echo(
             f"{report.alias}: {report.old_index} -> {report.new_index}, {report.copied} copied, "
-            f"{report.caught_up} caught up" + (", old index deleted" if report.deleted_old else "")
+            f"{report.caught_up} caught up, {report.pruned} pruned"
+            + (", old index deleted" if report.deleted_old else "")
         )
 
 

@@ -11,9 +11,9 @@ alias ``<prefix>-<kind>`` (``Settings.quotes_alias`` / ``Settings.articles_alias
 * ``reindex(client, settings, kind)`` -- rolls a mapping change out without the reindex module:
   create the new concrete index from the config, copy every document with scroll + bulk keeping each
   document's external version, swap the alias atomically, then copy again what was written to the old
-  index during the copy (by ``indexed_at``), with ``external_gte`` so nothing newer is overwritten.
-  Deletions made by writers during the copy can survive in the new index: stop the workers for an exact
-  copy (they resume from their committed offsets).
+  index during the copy (by ``indexed_at``), with ``external_gte`` so nothing newer is overwritten, and
+  finally delete from the new index what was copied but deleted from the old one meanwhile (a document
+  older than the start of the copy that the old index no longer has). Workers may keep running.
 """
 
 from __future__ import annotations
@@ -73,6 +73,7 @@ class ReindexReport:
     new_index: str
     copied: int
     caught_up: int
+    pruned: int  # copied documents the old index no longer had at the end (deleted during the copy)
     deleted_old: bool
 
 
@@ -186,9 +187,11 @@ async def reindex(
     caught_up = await _copy(
         client, status.index, target, {"range": {"indexed_at": {"gte": started.isoformat()}}}
     )
+    # Deletions made in the old index while it was being copied: drop those documents from the new one.
+    pruned = await _prune(client, status.index, target, started)
     if delete_old:
         await client.indices.delete(index=status.index)
-    return ReindexReport(spec.alias, status.index, target, copied, caught_up, delete_old)
+    return ReindexReport(spec.alias, status.index, target, copied, caught_up, pruned, delete_old)
 
 
 async def _copy(client: AsyncElasticsearch, source: str, target: str, query: dict[str, Any] | None) -> int:
@@ -214,3 +217,37 @@ async def _copy(client: AsyncElasticsearch, source: str, target: str, query: dic
             f"reindex {source} -> {target}: {len(failures)} documents failed: {failures[:3]}"
         )
     return ok
+
+
+async def _prune(client: AsyncElasticsearch, old: str, target: str, started: datetime) -> int:
+    """Delete from ``target`` the documents written before ``started`` that ``old`` no longer has."""
+    await client.indices.refresh(index=target)
+    query = {"query": {"range": {"indexed_at": {"lt": started.isoformat()}}}, "_source": False}
+    gone: list[tuple[str, int]] = []
+    page: list[tuple[str, int]] = []
+
+    async def check(candidates: list[tuple[str, int]]) -> None:
+        found = await client.mget(index=old, ids=[doc_id for doc_id, _ in candidates], source=False)
+        present = {doc["_id"] for doc in found["docs"] if doc.get("found")}
+        gone.extend(c for c in candidates if c[0] not in present)
+
+    async for hit in async_scan(client, index=target, query=query, version=True, size=1000):
+        page.append((hit["_id"], hit["_version"]))
+        if len(page) == 1000:
+            await check(page)
+            page = []
+    if page:
+        await check(page)
+    actions = [
+        # external_gte at the copied version: a document rewritten since (newer version) stays.
+        {
+            "_op_type": "delete",
+            "_index": target,
+            "_id": doc_id,
+            "version": version,
+            "version_type": "external_gte",
+        }
+        for doc_id, version in gone
+    ]
+    deleted, _errors = await async_bulk(client, actions, raise_on_error=False, ignore_status=(404, 409))
+    return deleted
