@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -200,7 +201,15 @@ def _clean_words(words: list[str], titles: TitleLexicon | None = None) -> list[s
     return out
 
 
-def _person_range(span: Span, titles: TitleLexicon) -> tuple[int, int, list[str]]:
+def _words_of(text: str, tokens: Iterable[Token]) -> list[str]:
+    """The words of a token run as written: "Wilson-Raybould" stays one word (tokens would split it)."""
+    toks = [t for t in tokens if not t.is_space]
+    if not toks:
+        return []
+    return text[toks[0].idx : toks[-1].idx + len(toks[-1].text)].split()
+
+
+def _person_range(span: Span, titles: TitleLexicon, text: str) -> tuple[int, int, list[str]]:
     """Token range and words of the name inside a PERSON span (titles and possessives trimmed)."""
     start, end = span.start, span.end
     doc = span.doc
@@ -218,7 +227,7 @@ def _person_range(span: Span, titles: TitleLexicon) -> tuple[int, int, list[str]
         or doc[start].is_space
     ):
         start += 1
-    words = _clean_words([t.text for t in doc[start:end] if not t.is_space], titles)
+    words = _clean_words(_words_of(text, doc[start:end]), titles)
     return start, end, words
 
 
@@ -237,13 +246,13 @@ def _analyse(doc: Doc, titles: TitleLexicon, countries: CountryLexicon) -> Entit
     mentions: list[_Mention] = []
     for ent in doc.ents:
         if ent.label_ == "PERSON":
-            start, end, words = _person_range(ent, titles)
+            start, end, words = _person_range(ent, titles, doc_text)
             if words:
                 mentions.append(_Mention(start, end, "PERSON", words, ent.start, ent.end))
                 continue
         mentions.append(_Mention(ent.start, ent.end, ent.label_, [], ent.start, ent.end))
 
-    _fix_labels_from_context(doc, mentions, titles, countries)
+    _fix_labels_from_context(doc, doc_text, mentions, titles, countries)
 
     # Full names (two words or more), first mention first: the canonical form of each person.
     full_names: dict[str, str] = {}
@@ -293,7 +302,7 @@ def _analyse(doc: Doc, titles: TitleLexicon, countries: CountryLexicon) -> Entit
     for m in mentions:
         if m.label not in _RELABEL_FROM or m.end - m.start > _MAX_RELABEL_TOKENS:
             continue
-        words = _clean_words([t.text for t in doc[m.start : m.end] if not t.is_space], titles)
+        words = _clean_words(_words_of(doc_text, doc[m.start : m.end]), titles)
         if not words or not words[0][:1].isupper():
             continue
         key = fold(" ".join(words))
@@ -343,7 +352,7 @@ def _analyse(doc: Doc, titles: TitleLexicon, countries: CountryLexicon) -> Entit
             if span is None or len(span) != 1:
                 continue
             token = span[0]
-            if token.ent_iob_ != "O" or not token.is_title or token.pos_ != "PROPN":
+            if token.ent_iob_ != "O" or not token.text[:1].isupper() or token.pos_ != "PROPN":
                 continue
             key = fold(token.text)
             if key in surnames and key not in countries.aliases and single_votes.get(key, 0) >= 0:
@@ -395,12 +404,17 @@ def _canonical_text(span: Span, text: str) -> str:
 
 
 def _fix_labels_from_context(
-    doc: Doc, mentions: list[_Mention], titles: TitleLexicon, countries: CountryLexicon
+    doc: Doc, text: str, mentions: list[_Mention], titles: TitleLexicon, countries: CountryLexicon
 ) -> None:
-    """Label fixes that need no other mention: a lone country word tagged PERSON ("Kyiv has not
-    received ...") becomes GPE/NORP; a two- or three-word capitalised name tagged ORG/GPE/... that sits
-    in a role context ("the ministry's spokesperson, Elif Demirtas," / "coach Dan Brennan") and has no
-    organisation word in it becomes PERSON."""
+    """Label fixes that need no canonical names yet.
+
+    * A lone country word tagged PERSON ("Kyiv has not received ...") becomes GPE/NORP.
+    * A two- or three-word capitalised name tagged ORG/GPE/... with no organisation word in it becomes
+      PERSON when it sits in a role context ("the ministry's spokesperson, Elif Demirtas," / "coach
+      Dan Brennan") or ends with the surname of someone tagged PERSON elsewhere ("Nino Niederreiter"
+      tagged GPE, "Niederreiter" tagged PERSON; "Caleb Jones" tagged ORG next to "Martin Jones").
+    """
+    person_last = {fold(m.words[-1]) for m in mentions if m.label == "PERSON" and m.words}
     for m in mentions:
         n = m.span_end - m.span_start
         if m.label == "PERSON" and n == 1:
@@ -410,24 +424,40 @@ def _fix_labels_from_context(
             elif hit is not None and hit[1] == "demonym":
                 m.label, m.words = "NORP", []
             continue
-        if m.label not in _RELABEL_FROM or not 2 <= n <= _MAX_RELABEL_TOKENS:
+        if m.label not in _RELABEL_FROM:
             continue
-        span = doc[m.span_start : m.span_end]
-        tokens = [t for t in span if not t.is_space]
-        if not all(t.is_title and t.pos_ == "PROPN" for t in tokens):
+        tokens: list[Token] = []
+        owner_end: int | None = None
+        for t in doc[m.span_start : m.span_end]:
+            if "\n" in t.text:
+                break  # "Morgan McNeely\n\nMcNeely": only the part before the line break
+            tokens.append(t)
+            if t.text in _POSSESSIVE_TOKENS:
+                owner_end = len(tokens)
+        if owner_end is not None:
+            # "Vancouver's Bo Horvat" (tagged WORK_OF_ART): the name after a possessive.
+            tokens = tokens[owner_end:]
+        if not 2 <= len(tokens) <= _MAX_RELABEL_TOKENS:
+            continue
+        if not all(t.text[:1].isupper() and t.pos_ == "PROPN" for t in tokens):
             continue
         if any(t.lower_ in titles.org_words or fold(t.text) in countries.aliases for t in tokens):
             continue
+        words = _clean_words(_words_of(text, tokens), titles)
+        span = doc[tokens[0].i : tokens[-1].i + 1]
         root = span.root
-        before = doc[m.span_start - 1] if m.span_start > 0 else None
+        before = doc[span.start - 1] if span.start > 0 else None
         in_role_context = (
             (root.dep_ == "appos" and _role_above(root.head, titles))
             or any(c.dep_ == "appos" and titles.is_role_word(c.lower_) for c in root.children)
             or (before is not None and before.lower_ in titles.role_words)
         )
-        if in_role_context:
+        after_owner = owner_end is not None and m.label != "PERSON"
+        if in_role_context or after_owner or (words and fold(words[-1]) in person_last):
             m.label = "PERSON"
-            m.words = _clean_words([t.text for t in tokens], titles)
+            m.words = words
+            m.start = m.span_start = span.start
+            m.end = m.span_end = span.end
 
 
 def _role_above(tok: Token, titles: TitleLexicon) -> bool:

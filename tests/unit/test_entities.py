@@ -146,3 +146,82 @@ def test_resolve_shared_surname_by_position(nlp: Language) -> None:
 def test_analysis_is_cached_on_the_doc(nlp: Language) -> None:
     doc = nlp("Anatoly Antonov spoke.")
     assert analyse_entities(doc) is analyse_entities(doc)
+
+
+def _with_ents(nlp: Language, text: str, ents: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
+    """Parse ``text`` with the real model, then impose the given (surface, label) entities — the
+    mistakes the model makes on real news — and return (text, label, canonical) of the fixed result."""
+
+    doc = nlp(text)
+    spans = []
+    pos = 0
+    for surface, label in ents:  # in text order: each is searched after the previous one
+        i = text.index(surface, pos)
+        pos = i + len(surface)
+        span = doc.char_span(i, i + len(surface), label=label)
+        assert span is not None, surface
+        spans.append(span)
+    doc.ents = spans
+    return [(e.text, e.label, e.canonical) for e in extract_entities(doc)]
+
+
+@pytest.mark.parametrize(
+    ("text", "ents", "expected"),
+    [
+        # a full name tagged GPE, the surname tagged PERSON elsewhere
+        (
+            "Nino Niederreiter scored twice. Niederreiter said it was fun.",
+            [("Nino Niederreiter", "GPE"), ("Niederreiter", "PERSON")],
+            ("Nino Niederreiter", "PERSON", "Nino Niederreiter"),
+        ),
+        # a name in a role context tagged ORG
+        (
+            "The ministry's spokesperson, Elif Demirtas, said so.",
+            [("Elif Demirtas", "ORG")],
+            ("Elif Demirtas", "PERSON", "Elif Demirtas"),
+        ),
+        (
+            "Ukraine's ambassador to Turkey, Taras Hnatyuk, wrote on Telegram.",
+            [("Taras Hnatyuk", "ORG")],
+            ("Taras Hnatyuk", "PERSON", "Taras Hnatyuk"),
+        ),
+        # the name after a possessive inside a WORK_OF_ART span
+        (
+            "Vancouver's Bo Horvat scored the winner.",
+            [("Vancouver's Bo Horvat", "WORK_OF_ART")],
+            ("Bo Horvat", "PERSON", "Bo Horvat"),
+        ),
+        # a capital tagged PERSON
+        ("Kyiv has not received any proposal.", [("Kyiv", "PERSON")], ("Kyiv", "GPE", "Kyiv")),
+    ],
+)
+def test_label_fixes_on_model_mistakes(
+    nlp: Language, text: str, ents: list[tuple[str, str]], expected: tuple[str, str, str]
+) -> None:
+    assert expected in _with_ents(nlp, text, ents)
+
+
+@pytest.mark.parametrize(
+    ("text", "ents", "kept"),
+    [
+        # an organisation word keeps an ORG an ORG even in a role context
+        (
+            "Its spokesperson, Acme Corp, said so.",
+            [("Acme Corp", "ORG")],
+            ("Acme Corp", "ORG", "Acme Corp"),
+        ),
+        # a capitalised pair with no person evidence stays what spaCy said
+        ("Maple Leafs won again.", [("Maple Leafs", "ORG")], ("Maple Leafs", "ORG", "Maple Leafs")),
+    ],
+)
+def test_label_fixes_negatives(
+    nlp: Language, text: str, ents: list[tuple[str, str]], kept: tuple[str, str, str]
+) -> None:
+    assert kept in _with_ents(nlp, text, ents)
+
+
+def test_hyphenated_surname(nlp: Language) -> None:
+    doc = nlp("Jody Wilson-Raybould spoke on Monday. Later, Wilson-Raybould left the room.")
+    canon = {(e.text, e.canonical) for e in extract_entities(doc) if e.label == "PERSON"}
+    assert ("Wilson-Raybould", "Jody Wilson-Raybould") in canon
+    assert build_person_index(doc).resolve("Wilson-Raybould's") == "Jody Wilson-Raybould"
