@@ -83,6 +83,10 @@ _DATELINE = re.compile(
     r"|(?P<dash2>[-\u2013\u2014]{1,2}))[ \t]*"
 )
 
+# Where a dateline may start: the top, or a line start within the first few hundred characters.
+_LINE_START = re.compile(r"\n")
+_DATELINE_WINDOW = 400
+
 # Trailing desk/slug tags: "RHM/PR", "ak/jm", a lone "Reuter"/"REUTER", "(Reporting by ...)".
 _DESK_TAG = re.compile(r"(?:\A|\s)(?P<tag>[A-Za-z]{2,5}(?:/[A-Za-z]{2,5}){1,3})\s*\Z")
 _WIRE_SIGNOFF = re.compile(r"(?:\A|\s)(?P<tag>Reuters?|REUTERS?|AP|AFP|UPI|TASS)\s*\Z")
@@ -125,17 +129,22 @@ def _header_end(text: str) -> tuple[int, re.Match[str] | None]:
 
 
 def _dateline(text: str, pos: int) -> re.Match[str] | None:
-    """The dateline at ``pos`` (after leading whitespace), only if it carries an agency or a date."""
-    while pos < len(text) and text[pos].isspace():
-        pos += 1
-    match = _DATELINE.match(text, pos)
-    if match is None:
-        return None
-    # "WASHINGTON (AP) —", "MOSCOW, August 17. /TASS/." or, without an agency, "MOSCOW, Aug 17 -".
-    if match.group("agency") or match.group("agency2"):
-        return match
-    if match.group("date") and match.group("dash2"):
-        return match
+    """The dateline opening the story: at ``pos`` (after the date header) or at the start of one of
+    the next lines within the first ``_DATELINE_WINDOW`` characters (feeds put the headline first:
+    "Title.\n\nDALLAS (AP) — ..."). Only a dateline that carries an agency, or a date and a dash."""
+    starts = [pos]
+    starts.extend(m.end() for m in _LINE_START.finditer(text, pos, min(len(text), pos + _DATELINE_WINDOW)))
+    for start in starts:
+        while start < len(text) and text[start].isspace():
+            start += 1
+        match = _DATELINE.match(text, start)
+        if match is None:
+            continue
+        # "WASHINGTON (AP) —", "MOSCOW, August 17. /TASS/." or, without an agency, "MOSCOW, Aug 17 -".
+        if match.group("agency") or match.group("agency2"):
+            return match
+        if match.group("date") and match.group("dash2"):
+            return match
     return None
 
 

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from pipeline.nlp.loader import load_nlp
-from pipeline.nlp.normalize import WireHeader, normalize_wire, parse_wire_header
+from pipeline.nlp.normalize import WireHeader, normalize_wire, parse_wire_header, realign_span
 from pipeline.settings import PROJECT_ROOT, Settings
 
 # The brief's seed article, read in place (never copied into the repo).
@@ -24,6 +24,9 @@ CASES = [
     ("NEW YORK, Aug. 17 (Reuters) - Stocks fell.", "                              Stocks fell."),
     ("MOSCOW, August 17. /TASS/. Russia said.", "                           Russia said."),
     ("SALVADOR, Feb 26 - Showers continued.", "                   Showers continued."),
+    # a dateline after the headline line
+    ("Title.\n\nDALLAS (AP) \u2014 Democrats met.", "Title.\n\n" + " " * 14 + "Democrats met."),
+    ("Title.\n\nCAMBRIDGE, Mass., Dec. 11 (UPI) \u2014 Young", "Title.\n\n" + " " * 34 + "Young"),
     # desk tags and sign-offs at the end
     ("He said so.\n\nRHM/PR", "He said so.\n\n      "),
     ("He said so.\n REUTER\n", "He said so.\n       \n"),
@@ -48,6 +51,8 @@ CASES = [
 
 # Prose that must come back unchanged: no false datelines, desk tags or brackets.
 UNCHANGED = [
+    "Title.\n\n11:40 am \u2014 Police announce the arrest.",  # a time is not a place
+    "NATO \u2014 the alliance \u2014 met today.",
     "US officials said the talks were over.",
     "NATO - the alliance - met today.",
     "He said the US/Canada border was closed.",
@@ -116,3 +121,21 @@ def test_ner_finds_bracketed_names_after_normalisation() -> None:
     doc = nlp(normalize_wire(text))
     people = {e.text for e in doc.ents if e.label_ == "PERSON"}
     assert {"Viktor Bout", "Konstantin Yaroshenko"} <= people
+
+
+@pytest.mark.parametrize(
+    ("raw", "found", "original"),
+    [
+        ("the [US] Administration said", "US Administration", "US] Administration"),
+        ("bring home [Viktor] Bout now", "Viktor Bout", "Viktor] Bout"),
+        ('"[We] fight" he said', "We", "We"),
+        ("to get [them] back", "them", "them"),
+        ("a [b] c [sic] the [...] Viktor", "Viktor", "Viktor"),  # after brackets: unchanged
+        ("no brackets here, Viktor", "Viktor", "Viktor"),
+    ],
+)
+def test_realign_span_puts_bracketed_words_back(raw: str, found: str, original: str) -> None:
+    clean = normalize_wire(raw)
+    i = clean.index(found)
+    start, end = realign_span(raw, i, i + len(found))
+    assert raw[start:end] == original
