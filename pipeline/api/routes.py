@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from elasticsearch import AsyncElasticsearch
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi.dependencies.utils import get_flat_dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
@@ -34,7 +35,30 @@ from pipeline.index.queries import QuoteQuery, country_code, country_name
 from pipeline.models import QuoteKind
 from pipeline.settings import Settings
 
-router = APIRouter()
+
+def reject_unknown_parameters(request: Request) -> None:
+    """A misspelt parameter (``persn=``) is a 422, not a silently wider search."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    known = {param.alias for param in get_flat_dependant(dependant).query_params}
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        expected = f"expected one of: {', '.join(sorted(known))}" if known else "this endpoint takes none"
+        raise RequestValidationError(
+            [
+                {
+                    "loc": ("query", name),
+                    "msg": f"unknown parameter; {expected}",
+                    "type": "extra_forbidden",
+                }
+                for name in unknown
+            ]
+        )
+
+
+router = APIRouter(dependencies=[Depends(reject_unknown_parameters)])
 
 _PROBLEMS: dict[int | str, dict[str, Any]] = {
     422: {"model": ValidationProblem, "description": "A parameter is invalid; `message` says which and why."},

@@ -292,6 +292,8 @@ def test_page_docs_and_openapi_are_served(api: TestClient) -> None:
         ("/speakers", {"countries": 0}, "countries", "greater than or equal to 1"),
         ("/speakers", {"per_country": 21}, "per_country", "less than or equal to 20"),
         ("/speakers", {"country": "Atlantis"}, "country", "unknown country 'Atlantis'"),
+        ("/quotes", {"persn": "Antonov"}, "persn", "unknown parameter; expected one of: country, "),
+        ("/countries", {"sort": "name"}, "sort", "unknown parameter; this endpoint takes none"),
         ("/people", {}, "prefix", "Field required"),
         ("/people", {"prefix": ""}, "prefix", "at least 1 character"),
         ("/people", {"prefix": "--"}, "prefix", "has no letters or digits"),
