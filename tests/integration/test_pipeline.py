@@ -272,8 +272,9 @@ def test_elasticsearch_outage_loses_nothing(
     proxy = TcpProxy(target.hostname or "127.0.0.1", target.port or 9200)
     proxy.up()
     try:
-        settings = isolated_settings(devstack, "outage", es_url=f"http://127.0.0.1:{proxy.port}")
-        index = _setup(settings, cleanup)
+        direct = isolated_settings(devstack, "outage")
+        index = _setup(direct, cleanup)  # the test reads Elasticsearch directly, the worker via the proxy
+        settings = direct.model_copy(update={"es_url": f"http://127.0.0.1:{proxy.port}"})
         worker = Worker(settings, tmp_path).start()
         workers.append(worker)
         worker.wait_ready()
