@@ -28,7 +28,8 @@ refuses to let an older version overwrite a newer document. Per batch:
 2. the new quote documents are written; a refusal rolls back that article's new quotes;
 3. the article documents are written (they record the quote ids of that version);
 4. quotes that are gone are deleted with a versioned delete: the previous version's ``quote_ids`` plus
-   any older-version quotes a term query finds (these cover a retry after a partial failure).
+   any older-version quotes a term query finds for articles indexed before (these cover a retry after a
+   partial failure).
 
 Searchable latency: nothing is refreshed per batch (``refresh=False``); the indices have
 ``refresh_interval: 1s``, so a write is searchable about a second later. Pass ``refresh=True`` only in
@@ -310,7 +311,10 @@ async def _delete_stale(
 ) -> int:
     if not done:
         return 0
-    older = await _older_quote_ids(client, settings, done, retries, attempts, backoff)
+    # Only articles indexed before can have older-version quotes; a batch of new articles (the common
+    # case in a live feed) skips the lookup.
+    seen_before = [w for w in done if w.existing is not None]
+    older = await _older_quote_ids(client, settings, seen_before, retries, attempts, backoff)
     actions: list[dict[str, Any]] = []
     for w in done:
         keep = set(w.docs.quote_ids)
@@ -335,6 +339,8 @@ async def _older_quote_ids(
     backoff: float,
 ) -> dict[str, set[str]]:
     """Quote ids of older versions of these articles that the index can see (i.e. refreshed)."""
+    if not done:
+        return {}
     query = {
         "bool": {
             "should": [
