@@ -303,6 +303,9 @@ def _cue_content(doc: Doc, tok: Token, lex: CueLexicon, bounds: _Bounds) -> _Att
     if comp is not None:
         c_lo, c_hi = _edges(comp)
         c_lo, c_hi = max(c_lo, s_lo), min(c_hi, s_hi)
+        if c_hi <= c_lo:
+            comp = None  # the complement lay across a paragraph break (a heading merged in): ignore it
+    if comp is not None:
         if c_lo > tok.i:  # `X said (that) ...`: include the complementiser if it precedes
             return _Attribution(tok.i, speaker, _trim(doc, c_lo, c_hi), "ccomp-right")
         a_lo, a_hi = _attribution_range(doc, tok, speaker)
@@ -452,12 +455,20 @@ def extract_quotes(doc: Doc, lex: CueLexicon | None = None) -> list[QuoteMatch]:
                     QuoteMatch(s_start, s_end, "direct", None, None, None, para_of(s_start), True, "floating")
                 )
             continue
-        used_cues.add(att.cue)
         kind: QuoteKind = "direct"
         start = q.start
         # `X said that "..."`: reported speech wrapped around a quotation is mixed
         if rule == "before" and lo > 0 and doc[lo - 1].lower_ == "that":
             kind, start = "mixed", doc[lo - 1].idx
+        elif rule == "after" and len(segments) == 1:
+            # `Berlin "stands by its allies," the ministry said`: words before the quotation in its
+            # clause make the statement mixed, spanning from the clause's start
+            lead = _clause_start(doc, lo)
+            if any(i in cues for i in range(lead, lo)):
+                continue  # `X said he was "..."`: reported speech with its own cue (step 2)
+            if lead < lo and _words(doc, lead, lo) >= 1:
+                kind, start = "mixed", doc[lead].idx
+        used_cues.add(att.cue)
         for n, (s_start, s_end) in enumerate(segments):
             results.append(
                 QuoteMatch(
@@ -503,6 +514,23 @@ def extract_quotes(doc: Doc, lex: CueLexicon | None = None) -> list[QuoteMatch]:
     results = _drop_floating_noise(doc, results, quotations, q_tokens, taken)
     results.sort(key=lambda m: (m.start, m.end))
     return results
+
+
+# How far back a quotation's clause may start (tokens): bounded so the walk stays cheap.
+MAX_LEAD_TOKENS = 60
+
+
+def _clause_start(doc: Doc, lo: int) -> int:
+    """First token of the clause a quotation starting at ``lo`` sits in (after a sentence end, a closed
+    quotation or a paragraph break)."""
+    i = lo
+    floor = max(0, lo - MAX_LEAD_TOKENS)
+    while i > floor:
+        prev = doc[i - 1]
+        if prev.text in _CLAUSE_END or prev.is_quote or "\n" in prev.text:
+            break
+        i -= 1
+    return i if i > floor or floor == 0 else lo
 
 
 def _cue_after(
