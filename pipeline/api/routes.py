@@ -250,7 +250,7 @@ async def countries(client: Client, settings: AppSettings) -> CountriesResponse:
 
 
 @router.get(
-    "/articles/{article_id}",
+    "/articles/{article_id:path}",  # ids may be URLs or URNs with slashes (ninjs ``uri``)
     response_model=ArticleOut,
     responses={404: {"description": "No article with this id."}, **_PROBLEMS},
     tags=["articles"],

@@ -14,6 +14,7 @@ import socket
 import sys
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -45,12 +46,27 @@ def _every_nth(path: Path, step: int) -> list[Article]:
     return out
 
 
+# Written for these tests (fictional people): an id that is a URL, a headline, a source and a url.
+URL_ARTICLE = Article(
+    id="https://wire.example/2024/01/05/corridor talks",
+    url="https://wire.example/2024/01/05/corridor talks",
+    headline="Corridor talks to resume next week",
+    source="Example Wire",
+    published=datetime(2024, 1, 5, 9, 30, tzinfo=UTC),
+    text=(
+        "Italian Foreign Minister Elena Marchetti said on Friday that talks on the humanitarian corridor "
+        "would resume next week.\n\n"
+        '"We remain ready to host both delegations in Rome," Marchetti told reporters.\n'
+    ),
+)
+
+
 def sample_articles() -> list[Article]:
     from pipeline.stream.feed import wire_text_payload
 
     seed = Article.model_validate(wire_text_payload(SEED_ID, SEED.read_text(encoding="utf-8")))
     corpus = [a for path, step in CORPUS_SAMPLE for a in _every_nth(path, step)]
-    return [seed, *corpus]
+    return [seed, URL_ARTICLE, *corpus]
 
 
 async def _fill(settings: Settings, articles: list[Article]) -> int:

@@ -245,6 +245,18 @@ def test_article_with_quotes_located(api: TestClient) -> None:
     assert hit["id"] in {q["id"] for q in article["quotes"]}
 
 
+def test_article_whose_id_is_a_url(api: TestClient) -> None:
+    hits = _quotes(api, person="Marchetti")["quotes"]
+    assert hits, "the enricher should attribute the test article's quote to Marchetti"
+    ref = hits[0]["article"]
+    assert ref["url"] == ref["id"] == "https://wire.example/2024/01/05/corridor talks"
+    assert ref["source"] == "Example Wire" and ref["headline"].startswith("Corridor talks")
+    assert ref["href"] == "/articles/https%3A%2F%2Fwire.example%2F2024%2F01%2F05%2Fcorridor%20talks"
+    response = api.get(ref["href"])
+    assert response.status_code == 200, response.text
+    assert response.json()["id"] == ref["id"]
+
+
 def test_unknown_article_is_404(api: TestClient) -> None:
     response = api.get("/articles/no-such-article")
     assert response.status_code == 404
