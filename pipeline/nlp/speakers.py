@@ -31,7 +31,7 @@ from pipeline.nlp.quotes import CueLexicon, QuoteMatch, _paragraphs, speaker_men
 from pipeline.nlp.roles import SpeakerDescription
 
 if TYPE_CHECKING:
-    from spacy.tokens import Doc, Span
+    from spacy.tokens import Doc, Span, Token
 
 SpeakerKind = Literal["PERSON", "ORG", "GPE", "NORP", "UNKNOWN"]
 Gender = Literal["m", "f"]
@@ -166,6 +166,23 @@ def _genders(
 
 def _inside(ranges: list[tuple[int, int]], i: int) -> bool:
     return any(lo <= i < hi for lo, hi in ranges)
+
+
+def _has_role(ctx: _Context, span: Span) -> bool:
+    return ctx.describe is not None and bool(ctx.describe(span).groups)
+
+
+def _appositions(head: Token) -> list[Token]:
+    """Right-hand appositions/compounds of a mention head; for a description also an apposition the
+    parser hung on a place inside it (`the ambassador to Turkey, Taras Hnatyuk,` -> Hnatyuk)."""
+    out = [c for c in head.children if c.dep_ in ("appos", "compound") and c.i > head.i]
+    if head.pos_ == "NOUN":
+        for prep in head.children:
+            if prep.dep_ == "prep" and prep.i > head.i:
+                for obj in prep.children:
+                    if obj.dep_ == "pobj" and obj.ent_type_ in ("GPE", "LOC"):
+                        out.extend(c for c in obj.children if c.dep_ == "appos" and c.pos_ == "PROPN")
+    return out
 
 
 def _name_chunk(doc: Doc, head: int) -> str:
@@ -343,16 +360,17 @@ def _resolve_mention(
     if person:
         return made(person, "PERSON")
     # `DeLaet's agent, Danny Fritz, told ...`: the apposition names the speaker
-    for child in head.children:
-        if child.dep_ in ("appos", "compound") and child.i > head.i:
-            named = _person_at(ctx, doc[child.i : child.i + 1])
-            if named:
-                return made(named, "PERSON")
-            if child.ent_type_ in ("ORG", "GPE", "NORP"):
-                return made(speaker_mention_span(doc, child.i).text, child.ent_type_)  # type: ignore[arg-type]
-            if child.dep_ == "appos" and child.pos_ == "PROPN" and head.pos_ == "NOUN":
-                # an apposed name the tagger missed: `Ukraine's ambassador, Taras Hnatyuk, wrote`
-                return made(_name_chunk(doc, child.i), "PERSON")
+    for child in _appositions(head):
+        named = _person_at(ctx, doc[child.i : child.i + 1])
+        if named:
+            return made(named, "PERSON")
+        # the tagger calls many foreign names ORG: after a person's role ("ambassador") it is a name
+        role_head = head.pos_ == "NOUN" and (_person_noun(span) or _has_role(ctx, span))
+        if child.ent_type_ in ("ORG", "GPE", "NORP") and not (child.dep_ == "appos" and role_head):
+            return made(speaker_mention_span(doc, child.i).text, child.ent_type_)  # type: ignore[arg-type]
+        if child.dep_ == "appos" and child.pos_ == "PROPN" and head.pos_ == "NOUN":
+            # an apposed name the tagger missed: `Ukraine's ambassador, Taras Hnatyuk, wrote`
+            return made(_name_chunk(doc, child.i), "PERSON")
 
     is_pronoun, gender, plural = _pronoun_gender(ctx, head.lower_)
     if not is_pronoun and head.pos_ == "NOUN":
