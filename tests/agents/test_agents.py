@@ -64,6 +64,21 @@ async def es(settings: Settings) -> AsyncIterator[Any]:
     if names:
         await client.indices.delete(index=names)
     await client.close()
+    await _delete_topics(settings)
+
+
+async def _delete_topics(settings: Settings) -> None:
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    await admin.start()
+    try:
+        mine = {settings.topic_raw, settings.topic_enriched, settings.topic_dead_letter}
+        existing = [t for t in await admin.list_topics() if t in mine]
+        if existing:
+            await admin.delete_topics(existing)
+    finally:
+        await admin.close()
 
 
 async def _until(check: Callable[[], bool], timeout: float = 120.0) -> None:

@@ -39,19 +39,20 @@ SEED = DATA / "seeds" / "000_6b86da6157363970.txt"
 
 
 @pytest.fixture
-def workers() -> Iterator[list[Worker]]:
-    started: list[Worker] = []
-    yield started
-    for worker in started:
-        worker.stop()
-
-
-@pytest.fixture
 def cleanup() -> Iterator[list[Index]]:
     indices: list[Index] = []
     yield indices
     for index in indices:
         index.close()
+
+
+@pytest.fixture
+def workers(cleanup: list[Index]) -> Iterator[list[Worker]]:
+    # Depends on cleanup so workers stop before their topics and indices are deleted.
+    started: list[Worker] = []
+    yield started
+    for worker in started:
+        worker.stop()
 
 
 def _setup(settings: Settings, cleanup: list[Index]) -> Index:
