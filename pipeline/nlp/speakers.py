@@ -434,7 +434,7 @@ def _resolve_mention(
     if determiner not in ("the", "this", "that"):
         # `a private security professional`: a new, unnamed speaker
         return made(mention, "PERSON")
-    described = _described_person(ctx, span, head.i, last_person)
+    described = _described_person(ctx, span, head.i, last_person, _reported_gender(ctx, m))
     if described:
         return made(described, "PERSON")
     if ctx.describe is not None and not ctx.describe(span).groups and not _person_noun(span):
@@ -457,7 +457,22 @@ def _person_noun(span: Span) -> bool:
     )
 
 
-def _described_person(ctx: _Context, span: Span, before: int, last_person: _Previous | None) -> str | None:
+def _reported_gender(ctx: _Context, m: QuoteMatch) -> Gender | None:
+    """`The minister said she would ...`: the pronoun subject of the reported clause is the speaker."""
+    if m.cue_token is None:
+        return None
+    for comp in ctx.doc[m.cue_token].children:
+        if comp.dep_ == "ccomp":
+            for subj in comp.children:
+                if subj.dep_ == "nsubj":
+                    _, gender, _ = _pronoun_gender(ctx, subj.lower_)
+                    return gender
+    return None
+
+
+def _described_person(
+    ctx: _Context, span: Span, before: int, last_person: _Previous | None, gender: Gender | None = None
+) -> str | None:
     """The person a description refers to ("the top US diplomat" -> the Secretary of State).
 
     First a person before ``before`` whose title contains the description's role ("the prime minister"
@@ -481,6 +496,9 @@ def _described_person(ctx: _Context, span: Span, before: int, last_person: _Prev
         if name not in ordered:
             ordered.append(name)
 
+    if gender is not None:
+        ordered = [n for n in ordered if ctx.genders.get(n, gender) == gender]
+
     def compatible(known: SpeakerDescription | None) -> bool:
         return not (desc.country and known and known.country and desc.country != known.country)
 
@@ -488,7 +506,12 @@ def _described_person(ctx: _Context, span: Span, before: int, last_person: _Prev
         known = ctx.people_desc.get(name)
         if known and known.role and role_head and role_head in known.role.lower() and compatible(known):
             return name
-    if last_person is not None and last_person.name and desc.country is None:
+    if (
+        last_person is not None
+        and last_person.name
+        and desc.country is None
+        and (gender is None or ctx.genders.get(last_person.name, gender) == gender)
+    ):
         # (a description naming a country, "the top US diplomat", is not taken on trust)
         known = ctx.people_desc.get(last_person.name)
         if known is None or not known.groups:
