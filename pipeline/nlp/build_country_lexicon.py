@@ -22,7 +22,11 @@ from pipeline.settings import PROJECT_ROOT
 EXTRAS_PATH = PROJECT_ROOT / "config" / "country_extras.yaml"
 
 # Kinds, most specific first: when two countries claim one key, the earlier kind wins.
-_KINDS = ("name", "demonym", "metonym", "capital")
+_KINDS = ("name", "demonym", "metonym", "capital", "place")
+# Countries whose states/provinces (from pycountry) count as mentions of the country: the corpora are
+# North American and Australian news, where "Ontario" or "Florida" in a quote means Canada or the US.
+# Elsewhere subdivision names collide with common words too often ("Central", "Western", "Orange").
+_SUBDIVISION_COUNTRIES = ("US", "CA", "AU")
 # Codes outside ISO 3166-1 that newsrooms use anyway (Kosovo's user-assigned XK).
 _EXTRA_COUNTRIES = {"XK": {"name": "Kosovo", "alpha3": "XKX"}}
 
@@ -65,6 +69,11 @@ def build(extras_path: Path = EXTRAS_PATH) -> dict[str, Any]:
         }
         for name in names:
             add(name, code, "name")
+    for code in _SUBDIVISION_COUNTRIES:
+        for sub in pycountry.subdivisions.get(country_code=code) or []:
+            name = sub.name.split(" (")[0].strip()
+            if "," not in name:
+                add(name, code, "place")
     for code, info in _EXTRA_COUNTRIES.items():
         countries[code] = dict(info)
         add(info["name"], code, "name")
@@ -78,6 +87,7 @@ def build(extras_path: Path = EXTRAS_PATH) -> dict[str, Any]:
             ("demonyms", "demonym"),
             ("metonyms", "metonym"),
             ("capitals", "capital"),
+            ("places", "place"),
         ):
             for text in entry.get(field) or []:
                 add(str(text), code, kind, extra=True)

@@ -9,7 +9,7 @@
 * ``countries_in(doc | span | tokens)``: codes mentioned, in order of first mention, de-duplicated,
   from one token walk per doc (cached on the Doc) using the entity labels spaCy gave.
 * ``country_of_org(text)``: the home country of an organisation ("the Russian embassy" -> RU,
-  "Canadian Press" -> CA, "TASS" -> RU); capitals inside a name are not used ("Washington Post").
+  "Canadian Press" -> CA, "TASS" -> RU, "Toronto Maple Leafs" -> CA); ambiguous words are not used.
 """
 
 from __future__ import annotations
@@ -151,9 +151,9 @@ class CountryLexicon:
         """Home country of an organisation name, or None.
 
         Known organisations ("TASS", "RCMP") and institution metonyms ("the Kremlin") first; then the
-        first country name or demonym inside the name ("the Russian embassy" -> RU, "Embassy of
-        Russia" -> RU, "Bank of Canada" -> CA). Capitals and ambiguous words inside a name are ignored
-        ("Washington Post", "Ottawa Senators", "Jordan Peterson Foundation").
+        first country word inside the name ("the Russian embassy" -> RU, "Embassy of Russia" -> RU,
+        "Bank of Canada" -> CA, "Toronto Maple Leafs" -> CA: a city's team or paper is that country's).
+        Ambiguous words inside a name are ignored ("Jordan Peterson Foundation", "Paris Hilton Inc").
         """
         raw = _strip_edges(text)
         key = fold(raw)
@@ -167,10 +167,8 @@ class CountryLexicon:
             if hit is not None and hit[1] == "metonym":
                 return hit[0]
         words = [_POSSESSIVE.sub("", w) for w in re.findall(r"[^\s,;:()\"]+", raw)]
-        for start, _end, code, kind in self._scan_words(words):
-            del start
-            if kind in ("name", "demonym", "metonym"):
-                return code
+        for _start, _end, code, _kind in self._scan_words(words):
+            return code
         return None
 
     # --- documents ---------------------------------------------------------------------------

@@ -72,6 +72,15 @@ def nlp() -> Language:
         ("Washington\u2019s", "GPE", "US"),
         ("Britain.", None, "GB"),
         ('"Canada"', None, "CA"),
+        # states, provinces and big cities stand for their country in prose
+        ("New Mexico", "GPE", "US"),
+        ("Florida", "GPE", "US"),
+        ("Ontario", None, "CA"),
+        ("British Columbia", "GPE", "CA"),
+        ("Toronto", "GPE", "CA"),
+        ("Calif.", None, "US"),
+        ("Frankfurt", "GPE", "DE"),
+        ("Queensland", None, "AU"),
         # historical wire copy maps to the continuator state
         ("Soviet", "NORP", "RU"),
         ("West German", "NORP", "DE"),
@@ -92,7 +101,6 @@ def test_code_for_positive(lexicon: CountryLexicon, text: str, label: str | None
         ("Chad", "PERSON"),  # a first name
         ("Georgia", "GPE"),  # the US state outnumbers the country in our corpora: left unmapped
         ("Georgia", None),
-        ("New Mexico", "GPE"),  # not Mexico
         ("Latin American", "NORP"),  # not American
         ("European", "NORP"),  # a continent
         ("EU", "ORG"),  # not a country
@@ -136,9 +144,11 @@ def test_ambiguous_word_is_a_country_only_under_a_place_label(lexicon: CountryLe
         ("the Kremlin", "RU"),
         ("the Mexican Foreign Ministry", "MX"),
         ("Ukrainian Foreign Ministry", "UA"),
-        # negatives: capitals and ambiguous words inside a name do not make it national
-        ("Ottawa Senators", None),
-        ("Toronto Maple Leafs", None),
+        # a city's team is that country's
+        ("Ottawa Senators", "CA"),
+        ("Toronto Maple Leafs", "CA"),
+        # negatives: ambiguous words inside a name do not make it national
+        ("Paris Hilton Enterprises", None),
         ("Jordan Peterson Foundation", None),
         ("European Commission", None),
         ("Acme Corp", None),
@@ -156,7 +166,7 @@ def test_country_of_org(lexicon: CountryLexicon, org: str, code: str | None) -> 
         ("Let us talk about it, he told us.", []),
         ("US officials met British and French envoys in Kyiv.", ["US", "GB", "FR", "UA"]),
         ("The Kremlin and the White House disagree.", ["RU", "US"]),
-        ("He moved from New Mexico to New York.", []),
+        ("He moved from New Mexico to New York.", ["US"]),  # never Mexico
         ("Latin American leaders met.", []),
         ("The Russian embassy in Ottawa said so.", ["RU", "CA"]),
         ("We had turkey and rice in china bowls.", []),

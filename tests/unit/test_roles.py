@@ -65,7 +65,7 @@ def _describe(nlp: Language, lexicon: CountryLexicon, text: str, mention: str) -
             "Toronto Maple Leafs coach Sheldon Keefe said the team played well.",
             "Sheldon Keefe",
             "coach",
-            None,
+            "CA",
             "Toronto Maple Leafs",
         ),
         # appositions: the possessor's country, not the posting's
