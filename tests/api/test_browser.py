@@ -255,12 +255,19 @@ def test_empty_and_invalid_searches_say_so(page: object, tmp_path: Path) -> None
     _screenshot(page, tmp_path, "browser-invalid.png")
 
 
-def test_keyboard_and_paging(page: object) -> None:
+def test_keyboard_and_paging(page: object, tmp_path: Path) -> None:
     from playwright.sync_api import Page, expect
 
     assert isinstance(page, Page)
     page.goto("/")
     _settled(page)
+    # Newest first: the test article of 2024 leads, with its source, headline and original link.
+    newest = page.locator("#cards > li").first
+    expect(newest.locator(".source")).to_have_text("Example Wire")
+    expect(newest.get_by_role("link", name="Original ↗")).to_have_attribute(
+        "href", "https://wire.example/2024/01/05/corridor talks"
+    )
+    _screenshot(page, tmp_path, "browser-landing.png")
     page.keyboard.press("/")
     expect(page.get_by_label("Person", exact=True)).to_be_focused()
     page.get_by_label("Person", exact=True).press("Escape")

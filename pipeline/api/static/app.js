@@ -265,12 +265,20 @@
     }
     box.style.height = "";
     const max = Math.max(1, ...buckets.map((b) => b.count));
+    // Bars sit where their dates are, so years without quotes show as gaps, not as neighbours.
+    const day = 86400000;
+    const first = Date.parse(buckets[0].start);
+    const span = Math.max(day, Date.parse(buckets[buckets.length - 1].end || buckets[buckets.length - 1].start) + day - first);
     box.replaceChildren(...buckets.map((b) => {
       const label = `${formatDate(b.start)}${b.end && b.end !== b.start ? ` – ${formatDate(b.end)}` : ""}: ${plural(b.count, "quote")}`;
       const tick = el("button", {
         type: "button", className: "tick", title: label, "aria-label": label,
         onclick: () => navigate({ ...state, since: b.start, until: b.end || b.start, offset: 0 }),
       });
+      const from = Date.parse(b.start);
+      const to = Date.parse(b.end || b.start) + day;
+      tick.style.left = `min(${((from - first) / span) * 100}%, calc(100% - 3px))`;
+      tick.style.width = `${((to - from) / span) * 100}%`;
       tick.style.height = `${Math.max(3, Math.round((b.count / max) * 100))}%`;
       return tick;
     }));
