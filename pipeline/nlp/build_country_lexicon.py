@@ -69,8 +69,9 @@ def build(extras_path: Path = EXTRAS_PATH) -> dict[str, Any]:
         }
         for name in names:
             add(name, code, "name")
+    subdivisions_of: Any = pycountry.subdivisions.get  # untyped in pycountry
     for code in _SUBDIVISION_COUNTRIES:
-        for sub in pycountry.subdivisions.get(country_code=code) or []:
+        for sub in subdivisions_of(country_code=code) or []:
             name = sub.name.split(" (")[0].strip()
             if "," not in name:
                 add(name, code, "place")
