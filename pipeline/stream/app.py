@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
     import faust
 
     from pipeline.settings import Settings
+
+log = logging.getLogger(__name__)
 
 # Offsets of acked batches are committed this often (Faust's default is 2.8 s). Shorter means less
 # re-work after a crash; the cost is one small commit request per interval.
@@ -61,9 +64,13 @@ def broker_credentials(settings: Settings) -> Any:
 
 
 def make_app(
-    settings: Settings, metrics: PipelineMetrics | None = None, web_port: int | None = None
+    settings: Settings,
+    metrics: PipelineMetrics | None = None,
+    web_port: int | None = None,
+    until_idle: bool = False,
 ) -> faust.App:
-    """The worker app with its agent and /metrics page registered."""
+    """The worker app with its agent and /metrics page registered; ``until_idle``: stop (cleanly) once
+    the consumer group has committed everything on the raw topic."""
     import faust
 
     from pipeline.stream.agents import register_agents
@@ -92,7 +99,36 @@ def make_app(
     )
     register_agents(app, settings, metrics)
     register_pages(app, metrics)
+    if until_idle:
+        register_idle_exit(app, settings, metrics)
     return app
+
+
+# How often `worker --until-idle` asks the broker whether everything is committed.
+IDLE_CHECK_SECONDS = 2.0
+
+
+def register_idle_exit(app: faust.App, settings: Settings, metrics: PipelineMetrics) -> None:
+    """A one-shot run: once this worker holds partitions and the group's lag is 0, send ourselves
+    SIGTERM - the same clean shutdown as an operator's (in-flight batch finished, offsets committed)."""
+    import os
+    import signal
+
+    from pipeline.stream.topics import consumer_group_lag
+
+    @app.timer(IDLE_CHECK_SECONDS)  # type: ignore[misc]  # faust's decorators are untyped
+    async def exit_when_idle() -> None:
+        try:
+            if not app.consumer.assignment():
+                return
+            lag = await consumer_group_lag(settings)
+        except Exception as exc:  # the broker may be busy rebalancing: ask again next time
+            log.debug("idle check failed: %r", exc)
+            return
+        # Every partition committed up to its end, and at least one batch seen or nothing to do.
+        if lag.partitions and lag.total == 0:
+            log.info("raw topic fully processed (%d articles in); stopping", metrics.counters["articles_in"])
+            os.kill(os.getpid(), signal.SIGTERM)
 
 
 def consumer_lag(app: faust.App) -> dict[tuple[str, int], int]:

@@ -191,7 +191,8 @@ def feed(
     poll: Annotated[float, typer.Option(help="Seconds between folder scans with --follow", min=0.1)] = 1.0,
     topic: Annotated[str | None, typer.Option(help="Topic to send to (default: the raw topic)")] = None,
 ) -> None:
-    """Send wire articles to the raw topic (key = article id). Prints sent/skipped; exit 1 if any skipped."""
+    """Send wire articles to the raw topic (key = article id). Prints sent/skipped; exit 1 if any input
+    was not a valid article (the rest is still sent)."""
     from aiokafka.errors import KafkaError
 
     from pipeline.stream.feed import FeedSummary, send_all
@@ -222,7 +223,7 @@ def feed(
         raise typer.Exit(1) from None
     done()
     _print_summary(summary, topic or settings.topic_raw)
-    if summary.skipped:
+    if summary.errors:
         raise typer.Exit(1)
 
 
@@ -248,6 +249,9 @@ def worker(
         typer.Option(help="Enrichment processes (default QUOTEWIRE_WORKER_PROCESSES; 0 = per core)"),
     ] = None,
     loglevel: Annotated[str, typer.Option(help="debug, info, warning, error")] = "info",
+    until_idle: Annotated[
+        bool, typer.Option("--until-idle", help="Exit once everything on the raw topic is indexed")
+    ] = False,
 ) -> None:
     """Run the stream worker: raw topic -> enrich -> Elasticsearch (+ enriched and dead-letter topics)."""
     from faust.worker import Worker
@@ -265,7 +269,7 @@ def worker(
     except QuotewireError as exc:
         typer.echo(f"quotewire worker: {exc}", err=True)
         raise typer.Exit(1) from None
-    app = make_app(settings)
+    app = make_app(settings, until_idle=until_idle)
     # The Worker installs SIGTERM/SIGINT handlers: the in-flight batch finishes, acked offsets are
     # committed, and the process exits 0.
     Worker(
@@ -282,59 +286,6 @@ def worker(
 # --------------------------------------------------------------------------------------------
 
 
-async def _partitions(settings: Settings, topic: str) -> list[int]:
-    """The partition numbers of a topic ([] if it does not exist)."""
-    from aiokafka.admin import AIOKafkaAdminClient
-
-    from pipeline.kafka_clients import kafka_client_kwargs
-
-    admin = AIOKafkaAdminClient(**kafka_client_kwargs(settings))
-    await admin.start()
-    try:
-        described = await admin.describe_topics([topic])
-    finally:
-        await admin.close()
-    found = [d for d in described if not d.get("error_code")]
-    return sorted(p["partition"] for d in found for p in d.get("partitions", []))
-
-
-DeadLetterMessage = tuple[int, bytes | None, bytes]  # offset, key, value
-
-
-async def read_dead_letters(
-    settings: Settings, topic: str | None = None
-) -> list[tuple[int, bytes | None, bytes]]:
-    """Every message of the dead-letter topic, from the beginning to its current end: (offset, key, value)."""
-    from aiokafka import AIOKafkaConsumer, TopicPartition
-
-    from pipeline.kafka_clients import kafka_client_kwargs
-
-    name = topic or settings.topic_dead_letter
-    consumer = AIOKafkaConsumer(**kafka_client_kwargs(settings), group_id=None, enable_auto_commit=False)
-    await consumer.start()
-    out: list[DeadLetterMessage] = []
-    try:
-        tps = [TopicPartition(name, p) for p in await _partitions(settings, name)]
-        if not tps:
-            return out
-        consumer.assign(tps)
-        await consumer.seek_to_beginning(*tps)
-        ends = await consumer.end_offsets(tps)
-        remaining = {tp for tp in tps if ends[tp] > 0}
-        while remaining:
-            batches = await consumer.getmany(*remaining, timeout_ms=1000)
-            for tp, records in batches.items():
-                for record in records:
-                    if record.offset < ends[tp]:
-                        out.append((record.offset, record.key, record.value))
-            for tp in list(remaining):
-                if await consumer.position(tp) >= ends[tp]:
-                    remaining.discard(tp)
-    finally:
-        await consumer.stop()
-    return out
-
-
 @dead_letters_app.command("list")
 def dead_letters_list(
     reason: Annotated[list[str] | None, typer.Option(help="Only these reasons (repeatable)")] = None,
@@ -344,9 +295,11 @@ def dead_letters_list(
     from collections import Counter
 
     from pipeline.stream.deadletter import decode_rejected, describe
+    from pipeline.stream.topics import read_topic
 
     settings = _settings()
-    records = [decode_rejected(value) for _offset, _key, value in asyncio.run(read_dead_letters(settings))]
+    messages = asyncio.run(read_topic(settings, settings.topic_dead_letter))
+    records = [decode_rejected(value) for _offset, _key, value in messages]
     shown = [r for r in records if r is not None and (not reason or r.reason in reason)]
     for r in shown:
         typer.echo(r.model_dump_json() if as_json else describe(r))
@@ -367,9 +320,11 @@ def dead_letters_replay(
 ) -> None:
     """Re-send dead-lettered originals to the raw topic (after fixing the cause), keys kept."""
     from pipeline.stream.deadletter import decode_rejected, original_bytes
+    from pipeline.stream.topics import read_topic
 
     settings = _settings()
-    records = [decode_rejected(value) for _offset, _key, value in asyncio.run(read_dead_letters(settings))]
+    messages = asyncio.run(read_topic(settings, settings.topic_dead_letter))
+    records = [decode_rejected(value) for _offset, _key, value in messages]
     chosen = [r for r in records if r is not None and (not reason or r.reason in reason)]
     if not dry_run and chosen:
         asyncio.run(_resend(settings, [(r.key, original_bytes(r)) for r in chosen]))
@@ -399,36 +354,6 @@ async def _resend(settings: Settings, messages: list[tuple[str | None, bytes]]) 
 # --------------------------------------------------------------------------------------------
 
 
-async def group_lag(settings: Settings) -> tuple[dict[int, tuple[int | None, int]], int]:
-    """Per raw-topic partition (committed offset, end offset) for the consumer group, and its member count."""
-    from aiokafka import AIOKafkaConsumer, TopicPartition
-    from aiokafka.admin import AIOKafkaAdminClient
-
-    from pipeline.kafka_clients import kafka_client_kwargs
-
-    admin = AIOKafkaAdminClient(**kafka_client_kwargs(settings))
-    consumer = AIOKafkaConsumer(**kafka_client_kwargs(settings), group_id=None, enable_auto_commit=False)
-    await admin.start()
-    await consumer.start()
-    try:
-        committed = await admin.list_consumer_group_offsets(settings.consumer_group)
-        groups = await admin.describe_consumer_groups([settings.consumer_group])
-        members = len(groups[0].groups[0][5]) if groups and getattr(groups[0], "groups", None) else 0
-        described = await admin.describe_topics([settings.topic_raw])
-        partitions = sorted(p["partition"] for d in described for p in d.get("partitions", []))
-        tps = [TopicPartition(settings.topic_raw, p) for p in partitions]
-        ends = await consumer.end_offsets(tps) if tps else {}
-        out: dict[int, tuple[int | None, int]] = {}
-        for tp in tps:
-            meta = committed.get(tp)
-            offset = meta.offset if meta is not None and meta.offset >= 0 else None
-            out[tp.partition] = (offset, ends[tp])
-        return out, members
-    finally:
-        await consumer.stop()
-        await admin.close()
-
-
 def status(
     web_port: Annotated[
         int | None, typer.Option(help="Worker /metrics port to read (default from settings)")
@@ -456,12 +381,14 @@ def status(
                 continue
             label = "".join(f" {v}" for _k, v in labels)
             typer.echo(f"  {name.removeprefix(PREFIX).removesuffix('_total') + label:<36} {value:g}")
+    from pipeline.stream.topics import consumer_group_lag
+
     try:
-        lag, members = asyncio.run(group_lag(settings))
+        group_lag = asyncio.run(consumer_group_lag(settings))
     except Exception as exc:  # Kafka unreachable or the group unknown: say so, do not crash
         typer.echo(f"consumer group {settings.consumer_group}: unavailable ({exc!r})")
         raise typer.Exit(3) from None
-    total = sum(end - (done or 0) for done, end in lag.values())
+    lag, members, total = group_lag.partitions, group_lag.members, group_lag.total
     typer.echo(
         f"consumer group {settings.consumer_group} on {settings.topic_raw}: {members} member(s), lag {total}"
     )

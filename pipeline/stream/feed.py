@@ -56,6 +56,10 @@ class Outgoing:
     origin: str
 
 
+# The reason given to non-article files found in a folder: reported, but not an error.
+IGNORED = "ignored"
+
+
 @dataclass(frozen=True, slots=True)
 class Skipped:
     """Input that was not sent, where it was, and why (a decode reason code or ``unsupported_format``)."""
@@ -304,11 +308,23 @@ def folder_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file() and is_candidate(p.relative_to(folder)))
 
 
+def is_article_file(path: Path) -> bool:
+    suffix = path.suffix.lower()
+    return not suffix or suffix in JSON_SUFFIXES | JSONL_SUFFIXES | TEXT_SUFFIXES
+
+
 def parse_path(path: Path, max_text_chars: int) -> Iterator[FeedResult]:
-    """A file, or every file under a folder (recursively, in name order)."""
+    """A file, or every file under a folder (recursively, in name order).
+
+    In a folder, files that cannot be articles (``README.md``, images) are reported with reason
+    ``ignored``, which is not an error; a file named explicitly must be an article.
+    """
     if path.is_dir():
         for file in folder_files(path):
-            yield from parse_path(file, max_text_chars)
+            if is_article_file(file):
+                yield from parse_path(file, max_text_chars)
+            else:
+                yield Skipped(str(file), IGNORED, "not an article file (json, jsonl, txt)")
         return
     try:
         data = path.read_bytes()
@@ -374,6 +390,11 @@ def listing_of(folder: Path) -> dict[Path, Stamp]:
 class FeedSummary:
     sent: int = 0
     skipped: list[Skipped] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Skipped]:
+        """Input that should have been an article and was not (``ignored`` files are not errors)."""
+        return [s for s in self.skipped if s.reason != IGNORED]
 
 
 async def send_all(

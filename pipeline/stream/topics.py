@@ -93,3 +93,94 @@ def _errors(response: object) -> list[tuple[str, int, str | None]]:
         message = item[2] if len(item) > 2 and isinstance(item[2], str) else None
         out.append((name, code, message))
     return out
+
+
+async def topic_partitions(settings: Settings, topic: str) -> list[int]:
+    """The partition numbers of a topic ([] if it does not exist)."""
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    from pipeline.kafka_clients import kafka_client_kwargs
+
+    admin = AIOKafkaAdminClient(**kafka_client_kwargs(settings))
+    await admin.start()
+    try:
+        described = await admin.describe_topics([topic])
+    finally:
+        await admin.close()
+    found = [d for d in described if not d.get("error_code")]
+    return sorted(p["partition"] for d in found for p in d.get("partitions", []))
+
+
+TopicMessage = tuple[int, bytes | None, bytes]  # offset, key, value
+
+
+async def read_topic(settings: Settings, topic: str) -> list[TopicMessage]:
+    """Every message of a topic, from the beginning to its end as of the call (no consumer group)."""
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    from pipeline.kafka_clients import kafka_client_kwargs
+
+    tps = [TopicPartition(topic, p) for p in await topic_partitions(settings, topic)]
+    out: list[TopicMessage] = []
+    if not tps:
+        return out
+    consumer = AIOKafkaConsumer(**kafka_client_kwargs(settings), group_id=None, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        ends = await consumer.end_offsets(tps)
+        remaining = {tp for tp in tps if ends[tp] > 0}
+        while remaining:
+            batches = await consumer.getmany(*remaining, timeout_ms=1000)
+            for tp, records in batches.items():
+                out += [(r.offset, r.key, r.value) for r in records if r.offset < ends[tp]]
+            for tp in list(remaining):
+                if await consumer.position(tp) >= ends[tp]:
+                    remaining.discard(tp)
+    finally:
+        await consumer.stop()
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class GroupLag:
+    """The consumer group on the raw topic, as the broker sees it."""
+
+    members: int
+    # partition -> (committed offset or None, end offset)
+    partitions: dict[int, tuple[int | None, int]]
+
+    @property
+    def total(self) -> int:
+        return sum(end - (done or 0) for done, end in self.partitions.values())
+
+
+async def consumer_group_lag(settings: Settings) -> GroupLag:
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    from pipeline.kafka_clients import kafka_client_kwargs
+
+    tps = [
+        TopicPartition(settings.topic_raw, p) for p in await topic_partitions(settings, settings.topic_raw)
+    ]
+    admin = AIOKafkaAdminClient(**kafka_client_kwargs(settings))
+    consumer = AIOKafkaConsumer(**kafka_client_kwargs(settings), group_id=None, enable_auto_commit=False)
+    await admin.start()
+    await consumer.start()
+    try:
+        committed = await admin.list_consumer_group_offsets(settings.consumer_group)
+        groups = await admin.describe_consumer_groups([settings.consumer_group])
+        # DescribeGroups response: groups = [(error, group, state, protocol_type, protocol, members), ...]
+        members = len(groups[0].groups[0][5]) if groups and getattr(groups[0], "groups", None) else 0
+        ends = await consumer.end_offsets(tps) if tps else {}
+        partitions: dict[int, tuple[int | None, int]] = {}
+        for tp in tps:
+            meta = committed.get(tp)
+            offset = meta.offset if meta is not None and meta.offset >= 0 else None
+            partitions[tp.partition] = (offset, ends[tp])
+        return GroupLag(members, partitions)
+    finally:
+        await consumer.stop()
+        await admin.close()

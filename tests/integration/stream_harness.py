@@ -237,18 +237,17 @@ def delete_topics(settings: Settings) -> None:
 
 
 def group_lag(settings: Settings) -> int:
-    from pipeline.stream.commands import group_lag as lag_of
+    from pipeline.stream.topics import consumer_group_lag
 
-    partitions, _members = asyncio.run(lag_of(settings))
-    return sum(end - (done or 0) for done, end in partitions.values())
+    return asyncio.run(consumer_group_lag(settings)).total
 
 
 def enriched_latest(settings: Settings) -> dict[str, dict[str, Any]]:
     """The last enriched article per id on the enriched topic (redeliveries publish again)."""
-    from pipeline.stream.commands import read_dead_letters
+    from pipeline.stream.topics import read_topic
 
     latest: dict[str, dict[str, Any]] = {}
-    for _offset, _key, value in asyncio.run(read_dead_letters(settings, settings.topic_enriched)):
+    for _offset, _key, value in asyncio.run(read_topic(settings, settings.topic_enriched)):
         article = json.loads(value)
         latest[article["id"]] = article
     return latest

@@ -216,8 +216,11 @@ def test_folder_walk_in_name_order_skipping_hidden_and_partial(tmp_path: Path) -
     results = list(parse_path(tmp_path, LIMIT))
     assert [r.key for r in results if isinstance(r, Outgoing)] == ["a", "b", "c"]
     assert [(Path(r.origin).name, r.reason) for r in results if isinstance(r, Skipped)] == [
-        ("notes.md", "unsupported_format")
+        ("notes.md", "ignored")  # a folder's non-article file is reported, not an error
     ]
+    (named,) = parse_path(tmp_path / "notes.md", LIMIT)  # named explicitly: it had to be an article
+    assert isinstance(named, Skipped)
+    assert named.reason == "unsupported_format"
 
 
 def test_drop_folder_sends_complete_files_once_and_changed_files_again() -> None:
