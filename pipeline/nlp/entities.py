@@ -119,6 +119,19 @@ class PersonIndex:
 class EntityAnalysis:
     entities: list[Entity]
     persons: PersonIndex
+    # Organisation names as written -> their long form in this article: acronyms ("IRCC" ->
+    # "Immigration, Refugees and Citizenship Canada") and "the X" variants. Keys are folded.
+    org_names: dict[str, str] = field(default_factory=dict)
+
+    def canonical_org(self, text: str) -> str | None:
+        """The article's long form of an organisation mention ("the PBO" -> "Parliamentary Budget
+        Officer"), or None when the article names no such organisation."""
+        key = fold(text.strip())
+        for prefix in ("the ", "a "):
+            if key.startswith(prefix):
+                key = key[len(prefix) :]
+        key = key.removesuffix("'s").removesuffix("\u2019s")
+        return self.org_names.get(key)
 
 
 def extract_entities(doc: Doc, original: str | None = None) -> list[Entity]:
@@ -388,7 +401,52 @@ def _analyse(doc: Doc, titles: TitleLexicon, countries: CountryLexicon) -> Entit
         )
     persons.sort(key=lambda p: p.start)
     index = PersonIndex(persons=persons, full_names=full_names, surnames=surnames, first_names=first_names)
-    return EntityAnalysis(entities=entities, persons=index)
+    org_names = _org_names(entities, doc_text)
+    if org_names:
+        entities = [
+            e.model_copy(update={"canonical": org_names[fold(e.canonical)]})
+            if e.label == "ORG" and fold(e.canonical) in org_names
+            else e
+            for e in entities
+        ]
+    return EntityAnalysis(entities=entities, persons=index, org_names=org_names)
+
+
+# "Immigration, Refugees and Citizenship Canada (IRCC)": a long form and its acronym in parentheses.
+_DEFINED_ACRONYM = re.compile(
+    r"((?:[A-Z][\w'\u2019.-]*)(?:,? (?:of|and|for|on|the|&|[A-Z][\w'\u2019.-]*)){1,9})\s*\(([A-Z]{2,7})\)"
+)
+_ACRONYM_SKIP = frozenset({"of", "and", "for", "on", "the", "&", "de", "du", "des", "la", "le", "in"})
+
+
+def _acronym(name: str) -> str:
+    """Initials of the capitalised words: "Parliamentary Budget Officer" -> "PBO"."""
+    words = name.replace(",", " ").split()
+    return "".join(w[0] for w in words if w.lower() not in _ACRONYM_SKIP and w[:1].isupper())
+
+
+def _org_names(entities: list[Entity], text: str) -> dict[str, str]:
+    """Folded organisation mention -> long form: each multi-word ORG name under its own key and its
+    acronym's, and acronyms defined in parentheses. Only acronyms the article actually uses are kept
+    next to the long names (so a lookup never invents a long form)."""
+    long_forms: dict[str, str] = {}
+    for e in entities:
+        if e.label == "ORG" and len(e.canonical.split()) >= 2:
+            long_forms.setdefault(fold(e.canonical), e.canonical)
+    for match in _DEFINED_ACRONYM.finditer(text):
+        name = match.group(1)
+        if name.lower().startswith("the "):
+            name = name[4:]
+        long_forms.setdefault(fold(name), name)
+        long_forms.setdefault(fold(match.group(2)), name)
+    if not long_forms:
+        return {}
+    out = dict(long_forms)
+    for name in long_forms.values():
+        acronym = _acronym(name)
+        if len(acronym) >= 2 and " " in name:
+            out.setdefault(fold(acronym), name)
+    return out
 
 
 def _canonical_text(span: Span, text: str) -> str:

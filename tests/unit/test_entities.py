@@ -225,3 +225,25 @@ def test_hyphenated_surname(nlp: Language) -> None:
     canon = {(e.text, e.canonical) for e in extract_entities(doc) if e.label == "PERSON"}
     assert ("Wilson-Raybould", "Jody Wilson-Raybould") in canon
     assert build_person_index(doc).resolve("Wilson-Raybould's") == "Jody Wilson-Raybould"
+
+
+@pytest.mark.parametrize(
+    ("query", "long_form"),
+    [
+        ("IRCC", "Immigration, Refugees and Citizenship Canada"),
+        ("the RCMP", "Royal Canadian Mounted Police"),
+        ("RCMP's", "Royal Canadian Mounted Police"),
+        # negatives: an acronym the article never spells out, a description
+        ("UN", None),
+        ("the department", None),
+    ],
+)
+def test_organisation_acronyms(nlp: Language, query: str, long_form: str | None) -> None:
+    doc = nlp(
+        "Immigration, Refugees and Citizenship Canada (IRCC) said it would review the file. "
+        "The Royal Canadian Mounted Police said so; the RCMP later added more. IRCC declined to comment."
+    )
+    analysis = analyse_entities(doc)
+    assert analysis.canonical_org(query) == long_form
+    if long_form is not None and query == "IRCC":
+        assert {e.canonical for e in analysis.entities if e.text == "IRCC"} == {long_form}
