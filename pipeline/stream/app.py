@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+DEFAULT_WEB_PORT = 6066  # Faust's; only a placeholder when the web server is disabled
+
 # Offsets of acked batches are committed this often (Faust's default is 2.8 s). Shorter means less
 # re-work after a crash; the cost is one small commit request per interval.
 COMMIT_INTERVAL_SECONDS = 1.0
@@ -76,6 +78,7 @@ def make_app(
     from pipeline.stream.agents import register_agents
 
     metrics = metrics or PipelineMetrics()
+    port = settings.worker_web_port if web_port is None else web_port
     app = faust.App(
         settings.consumer_group,
         broker=broker_url(settings),
@@ -84,8 +87,9 @@ def make_app(
         autodiscover=False,
         # Faust only keeps table files here (this app has none); keep it out of the working directory.
         datadir=str(Path(tempfile.gettempdir()) / f"quotewire-faust-{settings.consumer_group}"),
-        web_enabled=True,
-        web_port=settings.worker_web_port if web_port is None else web_port,
+        # Port 0 = no web server (no /metrics): one-shot runs, several workers on one host for tests.
+        web_enabled=port != 0,
+        web_port=port or DEFAULT_WEB_PORT,
         topic_partitions=settings.topic_partitions,
         # A new group starts at the beginning of the raw topic: articles sent before the first worker
         # started are still indexed.

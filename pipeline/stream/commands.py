@@ -242,7 +242,7 @@ def _print_summary(summary: FeedSummary, topic: str) -> None:
 
 def worker(
     web_port: Annotated[
-        int | None, typer.Option(help="Port of /metrics (default QUOTEWIRE_WORKER_WEB_PORT)")
+        int | None, typer.Option(help="Port of /metrics (default QUOTEWIRE_WORKER_WEB_PORT; 0 = none)")
     ] = None,
     processes: Annotated[
         int | None,

@@ -307,3 +307,79 @@ def test_worker_sigterm_is_clean(devstack: Settings, tmp_path: Path, cleanup: li
     wait_for(lambda: _drained(settings, index, 1), 120, "the seed indexed")
     assert worker.kill(signal.SIGTERM) == 0
     assert "Traceback" not in worker.log_path.read_text()
+
+
+def test_dead_letters_replay_after_the_cause_is_fixed(
+    devstack: Settings, tmp_path: Path, cleanup: list[Index]
+) -> None:
+    """An article too long for the configured limit is dead-lettered; after the limit is raised,
+    `dead-letters replay` sends the original again and a one-shot worker (`--until-idle`) indexes it."""
+    strict = isolated_settings(devstack, "replay", max_text_chars=200)
+    index = _setup(strict, cleanup)
+    long_text = "The harbour master said the quay would reopen. " * 10  # ~470 characters
+    write_jsonl(
+        tmp_path / "in.jsonl",
+        [
+            {"id": "short-1", "text": '"We are ready," Mayor Lena Okafor said.'},
+            {"id": "long-1", "text": long_text},
+        ],
+    )
+    # Produced raw: `feed` applies the same limit and would refuse to send the long one.
+    lines = (tmp_path / "in.jsonl").read_bytes().splitlines()
+    asyncio.run(produce_raw(strict, [(b"short-1", lines[0]), (b"long-1", lines[1])]))
+
+    first = run_cli(strict, "worker", "--until-idle", "--web-port", "0", timeout=300)
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert index.article_ids() == ["short-1"]
+    listed = run_cli(strict, "dead-letters", "list")
+    assert "oversize" in listed.stdout and "1 dead letter(s)" in listed.stdout
+
+    relaxed = strict.model_copy(update={"max_text_chars": 200_000})
+    replay = run_cli(relaxed, "dead-letters", "replay", "--reason", "oversize")
+    assert replay.returncode == 0, replay.stderr
+    assert "re-sent 1 message(s)" in replay.stdout
+    second = run_cli(relaxed, "worker", "--until-idle", "--web-port", "0", timeout=300)
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert index.article_ids() == ["long-1", "short-1"]
+
+
+def test_feed_follow_sends_files_dropped_into_a_folder(
+    devstack: Settings, tmp_path: Path, cleanup: list[Index]
+) -> None:
+    import subprocess
+    import time
+
+    from stream_harness import QUOTEWIRE, settings_env
+
+    from pipeline.stream.topics import read_topic
+
+    settings = isolated_settings(devstack, "follow")
+    _setup(settings, cleanup)
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    (drop / "early.json").write_text(json.dumps({"id": "early", "text": "Sent at start."}))
+    proc = subprocess.Popen(
+        [QUOTEWIRE, "feed", "--follow", "--poll", "0.2", str(drop)],
+        env=settings_env(settings),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+
+        def keys() -> list[bytes | None]:
+            return sorted(k for _o, k, _v in asyncio.run(read_topic(settings, settings.topic_raw)))
+
+        wait_for(lambda: keys() == [b"early"], 60, "the file present at start")
+        (drop / "late.json.part").write_text(json.dumps({"id": "late", "text": "Dropped later."}))
+        time.sleep(1.0)
+        assert keys() == [b"early"], "a half-written file was sent"
+        (drop / "late.json.part").rename(drop / "late.json")
+        (drop / "broken.json").write_text("{")
+        wait_for(lambda: keys() == [b"early", b"late"], 60, "the dropped file")
+    finally:
+        proc.terminate()
+        out, err = proc.communicate(timeout=30)
+    assert "sent 2 article(s)" in out, out + err
+    assert "broken.json: not_json" in out
+    assert proc.returncode == 1  # a malformed file was reported
