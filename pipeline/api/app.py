@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 
 from pipeline.api import routes
 from pipeline.settings import Settings
@@ -44,7 +45,9 @@ def create_app(settings: Settings) -> FastAPI:
         finally:
             await client.close()
 
-    app = FastAPI(
+    # FastAPIOffline: a FastAPI app whose /docs and /redoc load Swagger UI / ReDoc from files shipped
+    # in the package, not from a CDN (the machines that run this may have no internet at all).
+    app = FastAPIOffline(
         title="quotewire",
         summary="Who said what, from which country: quotes from wire articles.",
         description=DESCRIPTION,

@@ -176,7 +176,13 @@ def _query(filters: QuoteFilters, **options: Any) -> tuple[QuoteQuery, str | Non
         raise _invalid("country", str(exc)) from None
 
 
-@router.get("/quotes", response_model=QuoteSearchResponse, responses=_PROBLEMS, tags=["search"])
+@router.get(
+    "/quotes",
+    summary="Search quotes",
+    response_model=QuoteSearchResponse,
+    responses=_PROBLEMS,
+    tags=["search"],
+)
 async def quotes(
     client: Client,
     settings: AppSettings,
@@ -197,7 +203,13 @@ async def quotes(
     return present.search_response(results, query, code, country_name)
 
 
-@router.get("/speakers", response_model=SpeakersResponse, responses=_PROBLEMS, tags=["search"])
+@router.get(
+    "/speakers",
+    summary="Top speakers per country",
+    response_model=SpeakersResponse,
+    responses=_PROBLEMS,
+    tags=["search"],
+)
 async def speakers(
     client: Client,
     settings: AppSettings,
@@ -214,7 +226,13 @@ async def speakers(
     return SpeakersResponse(countries=[present.country_speakers_out(c) for c in found])
 
 
-@router.get("/people", response_model=PeopleResponse, responses=_PROBLEMS, tags=["search"])
+@router.get(
+    "/people",
+    summary="Suggest speaker names",
+    response_model=PeopleResponse,
+    responses=_PROBLEMS,
+    tags=["search"],
+)
 async def people(
     client: Client,
     settings: AppSettings,
@@ -239,7 +257,13 @@ async def people(
     return PeopleResponse(prefix=prefix, people=[present.person_out(p) for p in found])
 
 
-@router.get("/countries", response_model=CountriesResponse, responses=_PROBLEMS, tags=["search"])
+@router.get(
+    "/countries",
+    summary="Countries with quotes",
+    response_model=CountriesResponse,
+    responses=_PROBLEMS,
+    tags=["search"],
+)
 async def countries(client: Client, settings: AppSettings) -> CountriesResponse:
     """Every country with quotes by its speakers or naming it; most quoted first."""
     try:
@@ -251,6 +275,7 @@ async def countries(client: Client, settings: AppSettings) -> CountriesResponse:
 
 @router.get(
     "/articles/{article_id:path}",  # ids may be URLs or URNs with slashes (ninjs ``uri``)
+    summary="One article with its quotes",
     response_model=ArticleOut,
     responses={404: {"description": "No article with this id."}, **_PROBLEMS},
     tags=["articles"],
@@ -272,6 +297,7 @@ async def article(
 
 @router.get(
     "/healthz",
+    summary="Is Elasticsearch reachable?",
     response_model=Health,
     responses={503: {"model": Health, "description": "Elasticsearch is not reachable."}},
     tags=["health"],

@@ -105,11 +105,15 @@ def opened(browser: object, base_url: str) -> Iterator[object]:
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    # No external assets: the machines that run quotewire may have no internet.
+    outside: list[str] = []
+    page.on("request", lambda r: None if r.url.startswith((base_url, "data:")) else outside.append(r.url))
     try:
         yield page
     finally:
         context.close()
     assert errors == [], f"JavaScript errors on the page: {errors}"
+    assert outside == [], f"requests that left the server: {outside}"
 
 
 @pytest.fixture
@@ -308,3 +312,14 @@ def test_search_service_down_says_so(
         expect(notice.get_by_role("button", name="Try again")).to_be_visible()
         expect(page.locator("#cards > li")).to_have_count(0)
         _screenshot(page, tmp_path, "browser-unavailable.png")
+
+
+def test_openapi_docs_render_offline(page: object, tmp_path: Path) -> None:
+    from playwright.sync_api import Page, expect
+
+    assert isinstance(page, Page)
+    page.goto("/docs")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("quotewire")
+    for path in ("/quotes", "/speakers", "/people", "/countries", "/healthz"):
+        expect(page.locator(f'.opblock-summary-path[data-path="{path}"]')).to_be_visible()
+    _screenshot(page, tmp_path, "browser-docs.png")
