@@ -323,3 +323,23 @@ def test_openapi_docs_render_offline(page: object, tmp_path: Path) -> None:
     for path in ("/quotes", "/speakers", "/people", "/countries", "/healthz"):
         expect(page.locator(f'.opblock-summary-path[data-path="{path}"]')).to_be_visible()
     _screenshot(page, tmp_path, "browser-docs.png")
+
+
+def test_quick_date_ranges(page: object) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from playwright.sync_api import Page, expect
+
+    assert isinstance(page, Page)
+    page.goto("/?person=Antonov")
+    _settled(page)
+    page.locator("#more summary").click()
+    page.get_by_role("button", name="last 7 days").click()
+    week_ago = (datetime.now(UTC) - timedelta(days=6)).date().isoformat()
+    expect(page).to_have_url(re.compile(rf"person=Antonov&since={week_ago}$"))
+    _settled(page)
+    expect(page.locator("#summary")).to_have_text("No quotes found")  # the seed is from 2023
+    page.get_by_role("button", name="any time").click()
+    expect(page).to_have_url(re.compile(r"\?person=Antonov$"))
+    _settled(page)
+    expect(page.locator("#summary")).to_have_text("6 quotes")

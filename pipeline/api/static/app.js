@@ -346,6 +346,9 @@
     } else {
       date.remove();
     }
+    const headline = node.querySelector(".headline");
+    if (article.headline) { headline.textContent = article.headline; headline.title = article.headline; }
+    else headline.remove();
     const mentions = node.querySelector(".mentions");
     const others = (quote.countries || []).filter((code) => code !== speaker.country);
     if (others.length) mentions.textContent = `mentions ${others.map(countryLabel).join(", ")}`;
@@ -540,6 +543,17 @@
     navigate(stateFromForm());
   });
   $("f-person").addEventListener("input", suggestPeople);
+  for (const button of form.querySelectorAll("button.range")) {
+    button.addEventListener("click", () => {
+      // Whole UTC days (the index's time zone), today included: "last 7 days" is today and 6 before.
+      const days = button.dataset.days;
+      const state = { ...stateFromForm(), offset: 0 };
+      delete state.until;
+      if (days === "") delete state.since;
+      else state.since = new Date(Date.now() - Number(days) * 86400000).toISOString().slice(0, 10);
+      navigate(state);
+    });
+  }
   $("prev").addEventListener("click", () => page(-1));
   $("next").addEventListener("click", () => page(1));
   window.addEventListener("popstate", () => {
