@@ -42,6 +42,8 @@ _POSSESSIVE = frozenset({"'s", "'", "\u2019s", "\u2019"})
 _OWN_PREPS = frozenset({"of", "for", "with", "from"})
 _NOUNISH = frozenset({"NOUN", "PROPN"})
 _PLACE_LABELS = frozenset({"GPE", "NORP", "LOC"})
+# Left over at the front of a role once its country is taken out: "Alberta-based manager".
+_LEADING_JUNK = frozenset({"-", "based", "\u2013", ","})
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +187,10 @@ def _text_of(tokens: list[Token]) -> str | None:
 def _trim(tokens: list[Token], lex: TitleLexicon) -> list[Token]:
     """Drop determiners, possessive markers and connectors from the ends of a token run."""
     while tokens and (
-        tokens[0].pos_ == "DET" or tokens[0].text in _POSSESSIVE or tokens[0].lower_ in lex.connectors
+        tokens[0].pos_ == "DET"
+        or tokens[0].text in _POSSESSIVE
+        or tokens[0].lower_ in lex.connectors
+        or tokens[0].lower_ in _LEADING_JUNK
     ):
         tokens = tokens[1:]
     while tokens and (
@@ -219,9 +224,22 @@ def _split_title(
         if lex.is_role_word(tok.lower_):
             seen_role_word = True
     role = _trim(role, lex)
-    if role and not any(lex.is_role_word(t.lower_) for t in role):
-        role = []  # "Earlier" or a place name is not a title
+    if role and not _is_role_phrase(_text_of(role) or "", lex):
+        # "Earlier", "TROUT BROOK" or "Press" (of "The Canadian Press") is not a title; right after
+        # organisation words it is the rest of the organisation's name.
+        if org and role[0].i == org[-1].i + 1:
+            org = [*org, *role]
+        role = []
     return org, country, role
+
+
+def _is_role_phrase(text: str, lex: TitleLexicon) -> bool:
+    """Is ``text`` a title or role: a known role phrase inside it, or a title word at its head (the
+    rightmost word: "Deputy Foreign Minister", "Secretary of State")?"""
+    if lex.groups_of(text):
+        return True
+    words = text.lower().split()
+    return bool(words) and words[-1] in lex.title_words
 
 
 def _appositions(head: Token, lex: TitleLexicon) -> list[Token]:
@@ -241,7 +259,8 @@ def _appositions(head: Token, lex: TitleLexicon) -> list[Token]:
             if lex.is_role_word(cand.lower_) or cand.dep_ not in ("pobj", "prep"):
                 break
             cand = cand.head
-        if cand.pos_ in _NOUNISH and cand.ent_type_ not in ("PERSON", "GPE") and cand.i < head.i:
+        # Only a role noun: "TROUT BROOK, N.B. — Kevin Vickers" (a dateline) is parsed the same way.
+        if lex.is_role_word(cand.lower_) and cand.ent_type_ not in ("PERSON", "GPE") and cand.i < head.i:
             out.append(cand)
     return out
 
@@ -327,7 +346,12 @@ def _describe_person(
     ):
         head = head.head
     for noun in _appositions(head, lex):
-        desc = desc.merged(_describe_noun(noun, lex, lexicon, countries))
+        found = _describe_noun(noun, lex, lexicon, countries)
+        if found.role and not _is_role_phrase(noun.text, lex):
+            # "Konrad Gajewski, University of Ottawa": an affiliation, not a role.
+            org = found.role if noun.pos_ == "PROPN" else found.org
+            found = SpeakerDescription(None, found.country, org, frozenset())
+        desc = desc.merged(found)
     if desc.country is None and desc.org:
         desc = SpeakerDescription(desc.role, lexicon.country_of_org(desc.org), desc.org, desc.groups)
     return desc

@@ -124,8 +124,25 @@ def _describe(nlp: Language, lexicon: CountryLexicon, text: str, mention: str) -
         ),
         ("The diplomat wrote to the Russian embassy.", "the Russian embassy", None, "RU", "Russian embassy"),
         ("The Kremlin said so.", "The Kremlin", None, "RU", "Kremlin"),
+        # an affiliation in apposition is an organisation, not a role
+        (
+            "Sara Lind, University of Manitoba, said the data were clear.",
+            "Sara Lind",
+            None,
+            "CA",
+            "University of Manitoba",
+        ),
+        # "X-based" is where, not what
+        (
+            "Maria Chen, a Toronto-based analyst, said prices would rise.",
+            "Maria Chen",
+            "analyst",
+            "CA",
+            None,
+        ),
         # negatives: nothing said about the person, or a capitalised word that is not a title
         ("Earlier, John Smith said so.", "John Smith", None, None, None),
+        ("PINE RIVER, Man. \u2014 Tom Ward, who grew up here, came back.", "Tom Ward", None, None, None),
         ("In July, Paul Whelan called home.", "Paul Whelan", None, None, None),
     ],
 )
