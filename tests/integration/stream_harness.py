@@ -206,11 +206,12 @@ class Index:
         return [h["_source"] | {"_id": h["_id"]} for h in hits]
 
     def close(self) -> None:
-        for name in list(
-            self.client.indices.get(index=f"{self.settings.index_prefix}-*", allow_no_indices=True)
-        ):
+        """Delete the test's indices (by concrete name: wildcard deletes are refused) and topics."""
+        names = self.client.indices.get(index=f"{self.settings.index_prefix}-*", allow_no_indices=True)
+        for name in list(names):
             self.client.indices.delete(index=name)
         self.client.close()
+        delete_topics(self.settings)
 
 
 def delete_topics(settings: Settings) -> None:
