@@ -121,9 +121,34 @@ class BatchProcessor:
                 record.offset,
                 record.reason,
                 record.detail,
+                extra={
+                    "event": "dead_letter",
+                    "reason": record.reason,
+                    "topic": record.topic,
+                    "partition": record.partition,
+                    "offset": record.offset,
+                    "key": record.key,
+                },
             )
         self.metrics.add("batches")
         self.metrics.last_batch_seconds = time.monotonic() - started
+        log.info(
+            "batch of %d: %d indexed, %d superseded, %d dead-lettered in %.2f s",
+            len(messages),
+            len(result.indexed),
+            len(result.superseded),
+            len(records),
+            self.metrics.last_batch_seconds,
+            extra={
+                "event": "batch",
+                "messages": len(messages),
+                "indexed": len(result.indexed),
+                "superseded": len(result.superseded),
+                "dead_lettered": len(records),
+                "quotes": sum(result.indexed.values()),
+                "seconds": round(self.metrics.last_batch_seconds, 3),
+            },
+        )
 
     async def _retrying(self, step: str, attempt: Callable[[], Awaitable[T]]) -> T:
         """Run ``attempt`` until it succeeds; every failure is waited out (nothing is acked meanwhile)."""
@@ -134,7 +159,13 @@ class BatchProcessor:
             except asyncio.CancelledError:
                 raise
             except TransientError as exc:
-                log.warning("%s: transient failure, retrying in %.1f s: %s", step, delay, exc)
+                log.warning(
+                    "%s: transient failure, retrying in %.1f s: %s",
+                    step,
+                    delay,
+                    exc,
+                    extra={"event": "retry", "step": step, "delay": delay},
+                )
             except Exception as exc:  # unexpected: never let it escape (Faust would ack the batch)
                 log.exception("%s: unexpected failure, retrying in %.1f s: %r", step, delay, exc)
             self.metrics.add("retries")
