@@ -198,6 +198,10 @@ async def quotes(
     query, code = _query(filters, limit=limit, offset=offset, facets=facets, interval=interval)
     try:
         results = await read.search_quotes(client, settings, query)
+    except ValidationError:  # a record the read path could not build: a server fault, not the query's
+        raise
+    except ValueError as exc:  # the read path found the query meaningless after all
+        raise _invalid(None, str(exc)) from None
     except (TransientError, read.IndexMissingError) as exc:
         raise _unavailable(exc) from None
     return present.search_response(results, query, code, country_name)
@@ -221,6 +225,10 @@ async def speakers(
     query, _code = _query(filters, facets=False)
     try:
         found = await read.speakers_by_country(client, settings, query, countries, per_country)
+    except ValidationError:  # a record the read path could not build: a server fault, not the query's
+        raise
+    except ValueError as exc:  # the read path found the query meaningless after all
+        raise _invalid(None, str(exc)) from None
     except (TransientError, read.IndexMissingError) as exc:
         raise _unavailable(exc) from None
     return SpeakersResponse(countries=[present.country_speakers_out(c) for c in found])
@@ -250,6 +258,8 @@ async def people(
     """Speaker names starting with `prefix`, most quoted first, with quote counts."""
     try:
         found = await read.suggest_people(client, settings, prefix, limit)
+    except ValidationError:
+        raise
     except ValueError as exc:
         raise _invalid("prefix", str(exc)) from None
     except (TransientError, read.IndexMissingError) as exc:
