@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
 from pipeline.api import routes
+from pipeline.index.client import make_async_client
 from pipeline.settings import Settings
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -35,9 +37,7 @@ and a link to its article. The web page at `/` is a client of this API.
 def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # Imported here: the client module pulls in the Elasticsearch client, not needed for --help.
-        from pipeline.index.client import make_async_client
-
+        # One client (one connection pool) for every request; opened here, not at import.
         client = make_async_client(settings)
         app.state.es = client
         try:
@@ -51,7 +51,7 @@ def create_app(settings: Settings) -> FastAPI:
         title="quotewire",
         summary="Who said what, from which country: quotes from wire articles.",
         description=DESCRIPTION,
-        version="0.1.0",
+        version=version("quotewire"),
         lifespan=lifespan,
     )
     app.state.settings = settings
