@@ -23,6 +23,7 @@ the organisation. ``describe_people`` merges the descriptions of every mention o
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -42,6 +43,9 @@ _POSSESSIVE = frozenset({"'s", "'", "\u2019s", "\u2019"})
 _OWN_PREPS = frozenset({"of", "for", "with", "from"})
 _NOUNISH = frozenset({"NOUN", "PROPN"})
 _PLACE_LABELS = frozenset({"GPE", "NORP", "LOC"})
+# US congressional style after a name: "(D-Mo.)", ", R-Iowa,", "(I-Vt.)".
+_US_PARTY_STATE = re.compile(r"\s*[,(]\s*[DRI]-[A-Z][A-Za-z.]*(?: [A-Z][a-z]*\.?)?\)?")
+_PARTY_STATE_ORG = re.compile(r"\(|[DRI]-[A-Z]")
 # Left over at the front of a role once its country is taken out: "Alberta-based manager".
 _LEADING_JUNK = frozenset({"-", "based", "\u2013", ","})
 
@@ -239,7 +243,7 @@ def _is_role_phrase(text: str, lex: TitleLexicon) -> bool:
     if lex.groups_of(text):
         return True
     words = text.lower().split()
-    return bool(words) and words[-1] in lex.title_words
+    return bool(words) and words[-1] in lex.title_heads
 
 
 def _appositions(head: Token, lex: TitleLexicon) -> list[Token]:
@@ -263,6 +267,14 @@ def _appositions(head: Token, lex: TitleLexicon) -> list[Token]:
         if lex.is_role_word(cand.lower_) and cand.ent_type_ not in ("PERSON", "GPE") and cand.i < head.i:
             out.append(cand)
     return out
+
+
+def _until_clause(tokens: list[Token]) -> list[Token]:
+    """Tokens up to a comma or the start of a relative clause ("Bailey & Glasser, who represents ...")."""
+    for k, tok in enumerate(tokens):
+        if tok.text in (",", ";", "(") or tok.dep_ in ("relcl", "acl"):
+            return tokens[:k]
+    return tokens
 
 
 def _describe_noun(
@@ -292,7 +304,7 @@ def _describe_noun(
         right.extend(child.subtree)
         at_org = child.lower_ == "at" and any(t.ent_type_ == "ORG" for t in child.subtree)
         if child.dep_ == "prep" and (child.lower_ in _OWN_PREPS or at_org):
-            obj = [t for t in child.subtree if t.i != child.i]
+            obj = _until_clause([t for t in child.subtree if t.i != child.i])
             obj_text = _text_of(_trim(obj, lex))
             code = next((countries[t.i] for t in obj if t.i in countries), None)
             if any(t.ent_type_ == "ORG" for t in obj):
@@ -338,6 +350,9 @@ def _describe_person(
     if org and country is None:
         country = lexicon.country_of_org(org)
     desc = SpeakerDescription(role=role, country=country, org=org, groups=lex.groups_of(role or ""))
+    # "Sen. Claire Hale (D-Mo.)" / "Rep. Bo Tran, R-Iowa,": a US party and state.
+    if _US_PARTY_STATE.match(doc.text, last.idx + len(last.text)) is not None:
+        desc = SpeakerDescription(desc.role, desc.country or "US", desc.org, desc.groups)
     head = last
     while (
         head.head.i != head.i
@@ -352,6 +367,8 @@ def _describe_person(
             org = found.role if noun.pos_ == "PROPN" else found.org
             found = SpeakerDescription(None, found.country, org, frozenset())
         desc = desc.merged(found)
+    if desc.org and _PARTY_STATE_ORG.match(desc.org):
+        desc = SpeakerDescription(desc.role, desc.country, None, desc.groups)  # "(D-Mo.": not an org
     if desc.country is None and desc.org:
         desc = SpeakerDescription(desc.role, lexicon.country_of_org(desc.org), desc.org, desc.groups)
     return desc

@@ -24,6 +24,7 @@ class TitleLexicon:
     role_modifiers: frozenset[str]
     role_groups: dict[str, frozenset[str]]  # "ambassador" -> {"diplomat"}
     role_words: frozenset[str]  # every single word of every role phrase
+    title_heads: frozenset[str]  # title words that can end a title ("minister", "sen.", "coach")
     org_words: frozenset[str]
     max_role_words: int
 
@@ -74,6 +75,10 @@ def load_title_lexicon(path: Path = TITLES_PATH) -> TitleLexicon:
         role_modifiers=_words(data.get("role_modifiers")),
         role_groups={k: frozenset(v) for k, v in groups.items()},
         role_words=role_words,
+        title_heads=_words(data.get("title_words"))
+        - _words(data.get("title_modifiers"))
+        - _words(data.get("role_modifiers"))
+        - connectors,
         org_words=_words(data.get("org_words")),
         max_role_words=max((len(p.split()) for p in groups), default=1),
     )

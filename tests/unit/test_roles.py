@@ -140,6 +140,9 @@ def _describe(nlp: Language, lexicon: CountryLexicon, text: str, mention: str) -
             "CA",
             None,
         ),
+        # US congressional style: party and state after the name
+        ("Sen. Claire Hale (D-Mo.) said the bill failed.", "Claire Hale", "Sen.", "US", None),
+        ("Rep. Bo Tran, R-Iowa, said the bill failed.", "Bo Tran", "Rep.", "US", None),
         # negatives: nothing said about the person, or a capitalised word that is not a title
         ("Earlier, John Smith said so.", "John Smith", None, None, None),
         ("PINE RIVER, Man. \u2014 Tom Ward, who grew up here, came back.", "Tom Ward", None, None, None),
