@@ -10,6 +10,8 @@
   from one token walk per doc (cached on the Doc) using the entity labels spaCy gave.
 * ``country_of_org(text)``: the home country of an organisation ("the Russian embassy" -> RU,
   "Canadian Press" -> CA, "TASS" -> RU, "Toronto Maple Leafs" -> CA); ambiguous words are not used.
+  News agencies have a country like any organisation, but "..., TASS reported" makes TASS the
+  reporter of a quote, not its speaker: only a speaker's own organisation should lend its country.
 """
 
 from __future__ import annotations
