@@ -7,6 +7,7 @@ concurrently, then waits for each to answer. Services already running are left a
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import time
 from dataclasses import dataclass
@@ -61,26 +62,36 @@ def up(settings: Settings, timeout: float = DEFAULT_READY_TIMEOUT_S) -> list[UpR
 
     launched: dict[str, float] = {}
     already: set[str] = set()
-    for service in stack:
-        if service.status().running:
-            already.add(service.name)
-            continue
-        launched[service.name] = time.monotonic()
-        service.start()
+    ready_s: dict[str, float] = {}
+    try:
+        for service in stack:
+            if service.status().running:
+                already.add(service.name)
+                continue
+            launched[service.name] = time.monotonic()
+            service.start()
+        for service in stack:
+            service.wait_ready(timeout)
+            if service.name in launched:
+                ready_s[service.name] = time.monotonic() - launched[service.name]
+    except DevstackError:
+        # All or nothing: stop what this call launched (a port taken by a foreign process, a
+        # service that never answered) so a failed `up` leaves no half stack; logs stay on disk.
+        for service in stack:
+            if service.name in launched:
+                with contextlib.suppress(DevstackError):
+                    service.stop()
+        raise
 
-    reports: list[UpReport] = []
-    for service in stack:
-        service.wait_ready(timeout)
-        started = launched.get(service.name)
-        reports.append(
-            UpReport(
-                status=service.status(),
-                already_running=service.name in already,
-                prepare_seconds=prepare_s[service.name],
-                start_seconds=0.0 if started is None else time.monotonic() - started,
-            )
+    return [
+        UpReport(
+            status=service.status(),
+            already_running=service.name in already,
+            prepare_seconds=prepare_s[service.name],
+            start_seconds=ready_s.get(service.name, 0.0),
         )
-    return reports
+        for service in stack
+    ]
 
 
 def down(settings: Settings) -> list[tuple[str, int | None]]:

@@ -124,6 +124,25 @@ def test_up_refuses_a_port_taken_by_a_foreign_process(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_a_failed_up_leaves_nothing_it_started_running(tmp_path: Path) -> None:
+    # Kafka's port is free, Elasticsearch's is taken: Kafka starts, then `up` fails on Elasticsearch
+    # and must stop the Kafka it just launched.
+    if elastic_node(Settings()) is None:
+        pytest.skip("no Elasticsearch node in this checkout")
+    home = tmp_path / "home"
+    kafka_port = KAFKA_PORT + 20
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        es_port = squatter.getsockname()[1]
+        result = _quotewire(_env(home, kafka_port=kafka_port, es_port=es_port), "devstack", "up")
+    assert result.returncode == 1
+    assert f"port 127.0.0.1:{es_port} is taken" in result.stderr
+    assert _pids(home) == {}
+    assert not port_in_use("127.0.0.1", kafka_port)
+    assert _processes_mentioning(str(home)) == []
+
+
 def test_down_leaves_no_process_behind(stack_home: Path) -> None:
     env = _env(stack_home)
     up = _quotewire(env, "devstack", "up")
