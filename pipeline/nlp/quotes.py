@@ -511,6 +511,22 @@ def extract_quotes(doc: Doc, lex: CueLexicon | None = None) -> list[QuoteMatch]:
         )
         taken.append((start, end))
 
+    # 3. Speaker labels: `Pence: ...` (headlines, transcripts) at a paragraph's start
+    for p_index, (p_start, p_end) in enumerate(paragraphs):
+        label = _speaker_label(doc, index.at_or_after(p_start), index.before(p_end))
+        if label is None:
+            continue
+        head, c_lo, c_hi = label
+        start, end = doc[c_lo].idx, doc[c_hi - 1].idx + len(doc[c_hi - 1])
+        if any(s < end and e > start for s, e in taken):
+            continue
+        label_kind: QuoteKind = "indirect"
+        for q in quotations:
+            if q.start < end and q.end > start:
+                label_kind = "direct" if q.start <= start + 1 and q.end >= end - 1 else "mixed"
+        results.append(QuoteMatch(start, end, label_kind, None, None, head, p_index, False, "label"))
+        taken.append((start, end))
+
     results = _drop_floating_noise(doc, results, quotations, q_tokens, taken)
     results.sort(key=lambda m: (m.start, m.end))
     return results
@@ -531,6 +547,28 @@ def _clause_start(doc: Doc, lo: int) -> int:
             break
         i -= 1
     return i if i > floor or floor == 0 else lo
+
+
+# A speaker label is a short name: "Pence:", "Sen. Elizabeth Warren:".
+MAX_LABEL_TOKENS = 4
+
+
+def _speaker_label(doc: Doc, lo: int, hi: int) -> tuple[int, int, int] | None:
+    """`Name: statement` at a paragraph's start -> (name head, content start, content end), or None.
+
+    Only a person's name counts ("READ MORE:", "WATCH:", "Poll:" are furniture, not speakers).
+    """
+    while lo < hi and (doc[lo].is_space or doc[lo].is_quote):
+        lo += 1
+    colon = next((i for i in range(lo, min(hi, lo + MAX_LABEL_TOKENS + 1)) if doc[i].text == ":"), None)
+    if colon is None or colon == lo:
+        return None
+    if doc[colon - 1].ent_type_ != "PERSON" or any(t.tag_ == "POS" for t in doc[lo:colon]):
+        return None  # "ANALYST'S VIEWPOINT:" is a heading
+    c_lo, c_hi = _trim(doc, colon + 1, hi)
+    if _words(doc, c_lo, c_hi) < 3:
+        return None
+    return colon - 1, c_lo, c_hi
 
 
 def _cue_after(

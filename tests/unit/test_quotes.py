@@ -169,3 +169,18 @@ def test_offsets_index_the_original_text(nlp: Language) -> None:
     doc = nlp(normalize_wire(text))
     matches: list[QuoteMatch] = extract_quotes(doc, load_cue_lexicon())
     assert [text[m.start : m.end] for m in matches] == ['"The [port] will reopen,"']
+
+
+LABELS = [
+    ("Helen Marsh: The ferries will run again before the summer season.", True),
+    ("READ MORE: Ferries will run again before the summer season", False),
+    ("Weather warning: Ferries will not run again before the summer season.", False),
+]
+
+
+@pytest.mark.parametrize(("text", "is_statement"), LABELS)
+def test_speaker_label_at_paragraph_start(nlp: Language, text: str, is_statement: bool) -> None:
+    found = _extract(nlp, text)
+    assert bool(found) is is_statement
+    if is_statement:
+        assert found[0][3] == "Marsh"
