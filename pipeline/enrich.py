@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from pipeline.models import Article, EnrichedArticle, Quote, Speaker
 from pipeline.nlp.countries import load_country_lexicon
-from pipeline.nlp.entities import analyse_entities
+from pipeline.nlp.entities import EntityAnalysis, analyse_entities, extract_entities
 from pipeline.nlp.normalize import normalize_wire
 from pipeline.nlp.quotes import CueLexicon, extract_quotes, find_quotations, load_cue_lexicon
 from pipeline.nlp.roles import SpeakerDescription, describe_people, describe_speaker
@@ -75,7 +75,7 @@ def enrich_doc(
         for p in analysis.persons.persons
         if not any(ch.isdigit() or ch in "/@|" for ch in p.canonical)  # "Bill C-74", photo credits
     ]
-    entities = analysis.entities
+    entities = extract_entities(doc, original=article.text)
     matches = extract_quotes(doc, cues)
     quoted = _quoted_token_ranges(doc)
     country_lexicon = load_country_lexicon()
@@ -124,6 +124,13 @@ def _quoted_token_ranges(doc: Doc) -> list[tuple[int, int]]:
         if span is not None:
             out.append((span.start, span.end))
     return out
+
+
+def _org_name(analysis: EntityAnalysis, name: str | None) -> str | None:
+    """An organisation's long form as the article gives it ("the PBO" -> "Parliamentary Budget Officer")."""
+    if not name:
+        return name
+    return analysis.canonical_org(name) or name
 
 
 # --------------------------------------------------------------------------------------------
