@@ -256,23 +256,22 @@ def main() -> None:
     )
 
     bare = bare_enrich(settings, articles, processes)
-    print(f"bare enrich, 1 process:            {bare['one_process']:7.1f} articles/s", flush=True)
-    print(f"bare enrich, pool of {processes}:            {bare['pool']:7.1f} articles/s", flush=True)
+    print(f"{'bare enrich, 1 process:':<35}{bare['one_process']:7.1f} articles/s", flush=True)
+    print(f"{f'bare enrich, pool of {processes}:':<35}{bare['pool']:7.1f} articles/s", flush=True)
 
     e2e = end_to_end(settings, articles, processes, args.rate)
     mode = f"paced at {args.rate:g}/s" if args.rate else "burst"
     print(
-        f"end to end ({mode}):               {e2e['articles'] / e2e['seconds']:7.1f} articles/s "
+        f"{'end to end (' + mode + '):':<35}{e2e['articles'] / e2e['seconds']:7.1f} articles/s "
         f"({e2e['articles']} articles, {e2e['quotes']} quotes searchable in {e2e['seconds']:.1f} s)"
     )
     lat = e2e["latency"]
     if lat:
-        print("latency produce -> searchable:     " + ", ".join(f"{k} {v:.2f} s" for k, v in lat.items()))
-    print(
-        f"worker RSS (main + pool):          idle {e2e['rss_idle_mib']:.0f} MiB, "
-        f"peak {e2e['rss_peak_mib']:.0f} MiB"
-    )
-    print(f"end to end / bare pool:            {e2e['articles'] / e2e['seconds'] / bare['pool']:.2f}")
+        print(f"{'latency produce -> searchable:':<35}" + ", ".join(f"{k} {v:.2f} s" for k, v in lat.items()))
+    idle, peak = e2e["rss_idle_mib"], e2e["rss_peak_mib"]
+    print(f"{'worker RSS (main + pool):':<35}idle {idle:.0f} MiB, peak {peak:.0f} MiB")
+    if not args.rate:  # under a paced rate the throughput is the rate, not a capacity
+        print(f"{'end to end / bare pool:':<35}{e2e['articles'] / e2e['seconds'] / bare['pool']:7.2f}")
 
 
 if __name__ == "__main__":
