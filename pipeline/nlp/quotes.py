@@ -55,7 +55,6 @@ class CueLexicon:
     verbs: frozenset[str]
     speech_only: frozenset[str]
     needs_that: frozenset[str]
-    inherit_subject: frozenset[str]
     according_to: tuple[tuple[str, ...], ...]
     pronouns: dict[str, frozenset[str]]
     honorifics: dict[str, frozenset[str]]
@@ -74,7 +73,6 @@ class CueLexicon:
             verbs=words("verbs"),
             speech_only=words("speech_only"),
             needs_that=words("needs_that"),
-            inherit_subject=words("inherit_subject"),
             according_to=tuple(tuple(str(w).lower() for w in seq) for seq in data.get("according_to", [])),
             pronouns=groups("pronouns"),
             honorifics=groups("honorifics"),
@@ -347,9 +345,10 @@ def _nearby_subject(doc: Doc, tok: Token, lo: int, hi: int) -> int | None:
     return None
 
 
-def _according_to(doc: Doc, tok: Token, bounds: _Bounds) -> _Attribution | None:
+def _according_to(doc: Doc, tok: Token, bounds: _Bounds, lex: CueLexicon) -> _Attribution | None:
     """`according to X, ...` / `..., according to X`: X is the source, the rest of the sentence says."""
-    if tok.i + 1 >= len(doc) or doc[tok.i + 1].lower_ != "to":
+    seq = next((q for q in lex.according_to if len(q) == 2 and q[0] == tok.lower_), None)
+    if seq is None or tok.i + 1 >= len(doc) or doc[tok.i + 1].lower_ != seq[1]:
         return None
     to = doc[tok.i + 1]
     source = next((c for c in to.children if c.dep_ == "pobj"), None)
@@ -370,10 +369,11 @@ def _according_to(doc: Doc, tok: Token, bounds: _Bounds) -> _Attribution | None:
 def _find_cues(doc: Doc, lex: CueLexicon) -> dict[int, _Attribution]:
     found: dict[int, _Attribution] = {}
     bounds = _Bounds(doc)
+    according_first = {seq[0] for seq in lex.according_to if seq}
     for tok in doc:
         lemma = tok.lemma_.lower()
-        if lemma == "accord" or tok.lower_ == "according":
-            att = _according_to(doc, tok, bounds)
+        if tok.lower_ in according_first:
+            att = _according_to(doc, tok, bounds, lex)
             if att is not None:
                 found[tok.i] = att
             continue
