@@ -222,7 +222,9 @@ def _words_of(text: str, tokens: Iterable[Token]) -> list[str]:
     return text[toks[0].idx : toks[-1].idx + len(toks[-1].text)].split()
 
 
-def _person_range(span: Span, titles: TitleLexicon, text: str) -> tuple[int, int, list[str]]:
+def _person_range(
+    span: Span, titles: TitleLexicon, countries: CountryLexicon, text: str
+) -> tuple[int, int, list[str]]:
     """Token range and words of the name inside a PERSON span (titles and possessives trimmed)."""
     start, end = span.start, span.end
     doc = span.doc
@@ -240,8 +242,75 @@ def _person_range(span: Span, titles: TitleLexicon, text: str) -> tuple[int, int
         or doc[start].is_space
     ):
         start += 1
+    if end - start == 1 and start > 0 and _is_untagged_given_name(doc[start - 1], titles, countries):
+        start -= 1  # "Mamadou Dia" with only "Dia" tagged: the given name spaCy left out
     words = _clean_words(_words_of(text, doc[start:end]), titles)
     return start, end, words
+
+
+def _is_untagged_given_name(tok: Token, titles: TitleLexicon, countries: CountryLexicon) -> bool:
+    low = tok.lower_
+    return (
+        tok.pos_ == "PROPN"
+        and tok.ent_iob_ == "O"
+        and tok.text[:1].isupper()
+        and not tok.text.isupper()  # "OTTAWA" of a dateline, "NDP"
+        and tok.whitespace_ == " "
+        and low not in titles.honorifics
+        and low not in titles.title_words
+        and low not in titles.role_words
+        and low not in titles.org_words
+        and fold(tok.text) not in countries.aliases
+        and not tok.is_stop  # "Because Kaine ...", "Though Loki ..."
+        and not (low.endswith("s") and low[:-1] in titles.title_words)  # "Senators Rubio and Cruz"
+        and low not in _CALENDAR_WORDS
+        and not _in_title_case_line(tok)
+        and low not in _lower_words(tok.doc)  # "Liberal", "Calls": common words written in lower case too
+    )
+
+
+_CALENDAR_WORDS = frozenset(
+    [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ]
+)
+
+
+def _lower_words(doc: Doc) -> frozenset[str]:
+    """Words the article also writes in lower case (computed once per Doc, only when needed)."""
+    key = "quotewire.lower_words"
+    cached = doc.user_data.get(key)
+    if isinstance(cached, frozenset):
+        return cached
+    words = frozenset(t.text for t in doc if t.is_lower)
+    doc.user_data[key] = words
+    return words
+
+
+def _in_title_case_line(tok: Token) -> bool:
+    """Is ``tok`` in a headline-style sentence ("Trump Praises Breitbart's Coverage")? There every word
+    is capitalised and spaCy calls them all PROPN, so a capital says nothing about a given name."""
+    words = [t for t in tok.sent if t.is_alpha]
+    # Four words at least: "Mamadou Dia spoke" is a sentence, not a headline.
+    return len(words) >= 4 and sum(t.text[:1].isupper() for t in words) >= 0.8 * len(words)
 
 
 def _first_compatible(first: str, canonicals: list[str]) -> bool:
@@ -259,9 +328,9 @@ def _analyse(doc: Doc, titles: TitleLexicon, countries: CountryLexicon) -> Entit
     mentions: list[_Mention] = []
     for ent in doc.ents:
         if ent.label_ == "PERSON":
-            start, end, words = _person_range(ent, titles, doc_text)
+            start, end, words = _person_range(ent, titles, countries, doc_text)
             if words:
-                mentions.append(_Mention(start, end, "PERSON", words, ent.start, ent.end))
+                mentions.append(_Mention(start, end, "PERSON", words, min(start, ent.start), ent.end))
                 continue
         mentions.append(_Mention(ent.start, ent.end, ent.label_, [], ent.start, ent.end))
 
