@@ -193,6 +193,12 @@ def _with_ents(nlp: Language, text: str, ents: list[tuple[str, str]]) -> list[tu
         ),
         # a capital tagged PERSON
         ("Kyiv has not received any proposal.", [("Kyiv", "PERSON")], ("Kyiv", "GPE", "Kyiv")),
+        # the given name left out of the PERSON span
+        (
+            "Officials said Mamadou Dia was on the phone.",
+            [("Dia", "PERSON")],
+            ("Mamadou Dia", "PERSON", "Mamadou Dia"),
+        ),
     ],
 )
 def test_label_fixes_on_model_mistakes(
@@ -210,6 +216,9 @@ def test_label_fixes_on_model_mistakes(
             [("Acme Corp", "ORG")],
             ("Acme Corp", "ORG", "Acme Corp"),
         ),
+        # a stop word or a plural title before a one-word name is not a given name
+        ("Because Dia was late, officials waited.", [("Dia", "PERSON")], ("Dia", "PERSON", "Dia")),
+        ("Together, Senators Rubio and Cruz voted no.", [("Rubio", "PERSON")], ("Rubio", "PERSON", "Rubio")),
         # a capitalised pair with no person evidence stays what spaCy said
         ("Maple Leafs won again.", [("Maple Leafs", "ORG")], ("Maple Leafs", "ORG", "Maple Leafs")),
     ],
