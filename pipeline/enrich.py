@@ -9,6 +9,7 @@ once per worker process.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -18,7 +19,7 @@ from pipeline.models import Article, EnrichedArticle, Quote, Speaker
 from pipeline.nlp.countries import load_country_lexicon
 from pipeline.nlp.entities import EntityAnalysis, analyse_entities, extract_entities
 from pipeline.nlp.normalize import normalize_wire
-from pipeline.nlp.quotes import CueLexicon, extract_quotes, find_quotations, load_cue_lexicon
+from pipeline.nlp.quotes import CueLexicon, Quotation, extract_quotes, find_quotations, load_cue_lexicon
 from pipeline.nlp.roles import SpeakerDescription, describe_people, describe_speaker
 from pipeline.nlp.speakers import (
     NameGender,
@@ -58,17 +59,27 @@ class Enricher:
 
     def enrich_many(self, articles: Sequence[Article], batch_size: int = 32) -> list[EnrichedArticle]:
         """Parse a batch with ``nlp.pipe`` (article kept as context) and enrich each parsed Doc."""
-        pairs = ((normalize_wire(a.text), a) for a in articles)
+        clean = [normalize_wire(a.text) for a in articles]
+        pairs = zip(clean, zip(articles, clean, strict=True), strict=True)
         return [
-            enrich_doc(doc, article, self.cues, self.name_gender)
-            for doc, article in self.nlp.pipe(pairs, as_tuples=True, batch_size=batch_size)
+            enrich_doc(doc, article, self.cues, self.name_gender, text)
+            for doc, (article, text) in self.nlp.pipe(pairs, as_tuples=True, batch_size=batch_size)
         ]
 
 
 def enrich_doc(
-    doc: Doc, article: Article, cues: CueLexicon, name_gender: NameGender | None = None
+    doc: Doc,
+    article: Article,
+    cues: CueLexicon,
+    name_gender: NameGender | None = None,
+    clean_text: str | None = None,
 ) -> EnrichedArticle:
-    """Everything after parsing: entities, quotes, speakers, countries. ``doc`` is the normalised text."""
+    """Everything after parsing: entities, quotes, speakers, countries.
+
+    ``doc`` is parsed from ``normalize_wire(article.text)``; pass that string as ``clean_text`` to spare
+    rebuilding it from the Doc (``Doc.text`` walks every token).
+    """
+    text = clean_text if clean_text is not None else doc.text
     analysis = analyse_entities(doc)
     people = [
         PersonMention(p.start, p.end, p.canonical)
@@ -76,16 +87,24 @@ def enrich_doc(
         if not any(ch.isdigit() or ch in "/@|" for ch in p.canonical)  # "Bill C-74", photo credits
     ]
     entities = extract_entities(doc, original=article.text)
-    matches = extract_quotes(doc, cues)
-    quoted = _quoted_token_ranges(doc)
+    quotations = find_quotations(text)
+    matches = extract_quotes(doc, cues, text=text, quotations=quotations)
+    quoted = _quoted_token_ranges(doc, quotations)
     country_lexicon = load_country_lexicon()
     titles = load_title_lexicon()
 
+    described: dict[tuple[int, int], SpeakerDescription] = {}
+
     def describe(span: Span) -> SpeakerDescription:
-        return describe_speaker(doc, span, country_lexicon, titles)
+        key = (span.start, span.end)
+        if key not in described:
+            described[key] = describe_speaker(doc, span, country_lexicon, titles)
+        return described[key]
 
     people_desc = describe_people(doc, analysis.persons, country_lexicon, titles)
-    speakers = resolve_speakers(doc, matches, people, cues, quoted, name_gender, people_desc, describe)
+    speakers = resolve_speakers(
+        doc, matches, people, cues, quoted, name_gender, people_desc, describe, text=text
+    )
     profiles = profile_speakers(doc, matches, speakers, people_desc, describe, country_lexicon.country_of_org)
     quotes = []
     for m, s, prof in zip(matches, speakers, profiles, strict=True):
@@ -98,7 +117,11 @@ def enrich_doc(
                 kind=m.kind,
                 cue=m.cue,
                 speaker=Speaker(
-                    name=s.name, mention=s.mention, type=s.type, role=prof.role, country=prof.country
+                    name=_org_name(analysis, s.name) if s.type in ("ORG", "UNKNOWN") else s.name,
+                    mention=s.mention,
+                    type=s.type,
+                    role=prof.role,
+                    country=prof.country,
                 ),
                 countries=country_lexicon.countries_in(span) if span is not None else [],
             )
@@ -117,13 +140,10 @@ def enrich_doc(
     )
 
 
-def _quoted_token_ranges(doc: Doc) -> list[tuple[int, int]]:
-    out: list[tuple[int, int]] = []
-    for q in find_quotations(doc.text):
-        span = doc.char_span(q.start, q.end, alignment_mode="expand")
-        if span is not None:
-            out.append((span.start, span.end))
-    return out
+def _quoted_token_ranges(doc: Doc, quotations: Sequence[Quotation]) -> list[tuple[int, int]]:
+    """Token ranges of the quotations (names inside them are no antecedents)."""
+    starts = [t.idx for t in doc]
+    return [(bisect.bisect_left(starts, q.start), bisect.bisect_left(starts, q.end)) for q in quotations]
 
 
 def _org_name(analysis: EntityAnalysis, name: str | None) -> str | None:

@@ -409,10 +409,20 @@ def _words(doc: Doc, lo: int, hi: int) -> int:
     return sum(1 for t in doc[lo:hi] if not t.is_punct and not t.is_space)
 
 
-def extract_quotes(doc: Doc, lex: CueLexicon | None = None) -> list[QuoteMatch]:
-    """All attributed statements in ``doc``, in text order, with speaker mentions (not yet resolved)."""
+def extract_quotes(
+    doc: Doc,
+    lex: CueLexicon | None = None,
+    *,
+    text: str | None = None,
+    quotations: list[Quotation] | None = None,
+) -> list[QuoteMatch]:
+    """All attributed statements in ``doc``, in text order, with speaker mentions (not yet resolved).
+
+    ``text`` (``doc.text``) and ``quotations`` (``find_quotations(text)``) may be passed when the caller
+    already has them.
+    """
     lex = lex or load_cue_lexicon()
-    text = doc.text
+    text = text if text is not None else doc.text
     index = _TokenIndex(doc)
     paragraphs = _paragraphs(text)
     p_starts = [p[0] for p in paragraphs]
@@ -420,7 +430,7 @@ def extract_quotes(doc: Doc, lex: CueLexicon | None = None) -> list[QuoteMatch]:
     def para_of(char: int) -> int:
         return max(0, bisect.bisect_right(p_starts, char) - 1)
 
-    quotations = find_quotations(text)
+    quotations = quotations if quotations is not None else find_quotations(text)
     q_tokens = [(index.at_or_after(q.start), index.before(q.end)) for q in quotations]
     inside: set[int] = set()  # tokens inside a (speech-length) quotation: cues there are quoted speech
     for (lo, hi), q in zip(q_tokens, quotations, strict=True):

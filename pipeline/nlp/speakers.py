@@ -245,6 +245,7 @@ def resolve_speakers(
     name_gender: NameGender | None = None,
     people_desc: dict[str, SpeakerDescription] | None = None,
     describe: Describe | None = None,
+    text: str | None = None,
 ) -> list[ResolvedSpeaker]:
     """One resolved speaker per match (same order). ``people`` sorted by position, outside quotes or not."""
     people = sorted(people, key=lambda p: p.start)
@@ -264,7 +265,7 @@ def resolve_speakers(
     last_person: _Previous | None = None
     pending_floating: list[int] = []
     order = sorted(range(len(matches)), key=lambda i: matches[i].start)
-    p_starts = [start for start, _ in _paragraphs(doc.text)]
+    p_starts = [start for start, _ in _paragraphs(text if text is not None else doc.text)]
     tok_starts = [t.idx for t in doc]
     prev_end = 0  # end of the previous quote: narrative before a floating quote starts after it
     for i in order:
