@@ -7,6 +7,8 @@ reported against the article as received. What changes:
 * ``date YYYY-MM-DD`` headers, datelines (``MOSCOW, Aug 17 (Reuters) -``, ``WASHINGTON (AP) —``,
   ``MOSCOW, August 17. /TASS/.``), and trailing desk/slug tags (``RHM/PR``, ``Reuter``, ``REUTER``,
   ``(Reporting by ...; Editing by ...)``) become spaces.
+* Photo credits ("Tijana Martin / The Canadian Press", "REUTERS/Moe Doiron", "(AP Photo/Evan
+  Vucci)") become spaces: a photographer is not a person of the story.
 * Editorial brackets: ``[…]``, ``[...]``, ``[sic]``, ``[laughter]`` become spaces; brackets holding words
   that are part of the sentence (``[Viktor] Bout``, ``[US] Administration``, ``[back to]``) lose the
   brackets and keep the words. Two spaces inside a name make spaCy produce a whitespace token that
@@ -91,6 +93,20 @@ _DATELINE_WINDOW = 400
 _DESK_TAG = re.compile(r"(?:\A|\s)(?P<tag>[A-Za-z]{2,5}(?:/[A-Za-z]{2,5}){1,3})\s*\Z")
 _WIRE_SIGNOFF = re.compile(r"(?:\A|\s)(?P<tag>Reuters?|REUTERS?|AP|AFP|UPI|TASS)\s*\Z")
 _CREDITS = re.compile(r"\((?:Reporting|Writing|Additional reporting|Editing|Compiled)\b[^()]{0,300}\)\s*\Z")
+
+# Photo credits at a line start, often glued to the caption that follows: "Tijana Martin / The
+# Canadian Press Patrick Bardos and his wife ...", "REUTERS/Moe Doiron", "(AP Photo/Evan Vucci)".
+_PHOTO_AGENCY = (
+    r"(?:The Canadian Press|Canadian Press|Reuters|AP|AFP|EPA|Getty Images|PA Images|Postmedia"
+    r"|Bloomberg|Handout|Pool)"
+)
+_PHOTO_CREDIT = re.compile(
+    r"(?m)^[ \t]*(?:"
+    r"[A-Z][\w.'\u2019-]+(?: [A-Z][\w.'\u2019-]+){0,3} ?/ ?" + _PHOTO_AGENCY + r"(?: via Getty Images)?"
+    r"|(?:REUTERS|AFP|AP)/[A-Z][\w.'\u2019-]+(?: [A-Z][\w.'\u2019-]+)?"  # the caption may follow
+    r")\.?"
+    r"|\((?:AP|AFP|Reuters|EPA|CP) Photo/[^()\n]{1,60}\)"
+)
 
 # Editorial brackets: at most 60 characters, on one line, no nested brackets.
 _BRACKET = re.compile(r"\[(?P<inner>[^\[\]\n]{0,60})\]")
@@ -249,6 +265,9 @@ def normalize_wire(text: str) -> str:
         _blank(edit(), dateline.start(), dateline.end())
     for start, end, _tag in _trailer_spans(clean):
         _blank(edit(), start, end)
+    if "/" in clean:
+        for match in _PHOTO_CREDIT.finditer(clean):
+            _blank(edit(), match.start(), match.end())
     if "[" in clean:
         for match in _BRACKET.finditer(clean):
             _place_bracket(edit(), clean, match.start(), match.end(), match.group("inner"))

@@ -32,6 +32,13 @@ CASES = [
     ("He said so.\n REUTER\n", "He said so.\n       \n"),
     ("He said so. Reuter", "He said so.       "),
     ("He said.\n(Reporting by Jane Roe; Editing by Bo Li)", "He said.\n" + " " * 41),
+    # photo credits, also when the caption follows on the same line
+    (
+        "x.\nLena Ortiz / The Canadian Press Omar Haddad and his wife",
+        "x.\n" + " " * 32 + "Omar Haddad and his wife",
+    ),
+    ("x\nREUTERS/Ann Lee Ice covers the road", "x\n" + " " * 16 + "Ice covers the road"),
+    ("He spoke (AP Photo/Evan Hall) today.", "He spoke " + " " * 20 + " today."),
     # editorial brackets: words kept, the gap on the side that already has a space
     ("bring home [Viktor] Bout now", "bring home   Viktor Bout now"),
     ("the [US] Administration", "the   US Administration"),
@@ -51,6 +58,8 @@ CASES = [
 
 # Prose that must come back unchanged: no false datelines, desk tags or brackets.
 UNCHANGED = [
+    "x\nThe Reuters/Ipsos poll showed a lead.",  # a poll, not a photo credit
+    "He said the US/Canada border was closed.",
     "Title.\n\n11:40 am \u2014 Police announce the arrest.",  # a time is not a place
     "NATO \u2014 the alliance \u2014 met today.",
     "US officials said the talks were over.",
