@@ -103,7 +103,8 @@ _PHOTO_AGENCY = (
 _PHOTO_CREDIT = re.compile(
     r"(?m)^[ \t]*(?:"
     r"[A-Z][\w.'\u2019-]+(?: [A-Z][\w.'\u2019-]+){0,3} ?/ ?" + _PHOTO_AGENCY + r"(?: via Getty Images)?"
-    r"|(?:REUTERS|AFP|AP)/[A-Z][\w.'\u2019-]+(?: [A-Z][\w.'\u2019-]+)?"  # the caption may follow
+    # "REUTERS/Name": two words at most, the caption may follow on the same line
+    r"|(?:REUTERS|AFP|AP|Instagram|Facebook|Twitter|LinkedIn)/[A-Z][\w.'\u2019-]+(?: [A-Z][\w.'\u2019-]+)?"
     r")\.?"
     r"|\((?:AP|AFP|Reuters|EPA|CP) Photo/[^()\n]{1,60}\)"
 )

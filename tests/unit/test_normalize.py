@@ -38,6 +38,7 @@ CASES = [
         "x.\n" + " " * 32 + "Omar Haddad and his wife",
     ),
     ("x\nREUTERS/Ann Lee Ice covers the road", "x\n" + " " * 16 + "Ice covers the road"),
+    ("x\nInstagram/Ann Lee\n\nShe said", "x\n" + " " * 17 + "\n\nShe said"),
     ("He spoke (AP Photo/Evan Hall) today.", "He spoke " + " " * 20 + " today."),
     # editorial brackets: words kept, the gap on the side that already has a space
     ("bring home [Viktor] Bout now", "bring home   Viktor Bout now"),
