@@ -42,6 +42,17 @@ _PLACE_LABELS = frozenset({"GPE", "LOC", "NORP"})
 # Labels whose tokens are never country words (a person's name, numbers, dates).
 _SKIP_LABELS = frozenset({"PERSON", "DATE", "TIME", "MONEY", "QUANTITY", "PERCENT", "CARDINAL", "ORDINAL"})
 _DOC_CACHE_KEY = "quotewire.country_mentions"
+_TEXT_CACHE_KEY = "quotewire.text"
+
+
+def doc_text(doc: Doc) -> str:
+    """``doc.text``, computed once per Doc: spaCy joins every token on each access."""
+    cached = doc.user_data.get(_TEXT_CACHE_KEY)
+    if isinstance(cached, str):
+        return cached
+    text: str = doc.text
+    doc.user_data[_TEXT_CACHE_KEY] = text
+    return text
 
 
 def fold(text: str) -> str:
@@ -199,7 +210,7 @@ class CountryLexicon:
         return codes
 
     def _scan_doc(self, doc: Doc) -> tuple[CountryMention, ...]:
-        text = doc.text
+        text = doc_text(doc)
         tokens = list(doc)  # one pass of Token objects: index access on a Doc costs more
         lowers = [t.lower_ for t in tokens]
         n = len(tokens)

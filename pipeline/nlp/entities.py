@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from pipeline.models import Entity
-from pipeline.nlp.countries import CountryLexicon, fold, load_country_lexicon
+from pipeline.nlp.countries import CountryLexicon, doc_text, fold, load_country_lexicon
 from pipeline.nlp.normalize import realign_span
 from pipeline.nlp.titles import TitleLexicon, load_title_lexicon
 
@@ -324,17 +324,17 @@ def _first_compatible(first: str, canonicals: list[str]) -> bool:
 
 
 def _analyse(doc: Doc, titles: TitleLexicon, countries: CountryLexicon) -> EntityAnalysis:
-    doc_text = doc.text  # Doc.text joins every token on each access: read it once
+    text_of_doc = doc_text(doc)  # Doc.text joins every token on each access: read it once
     mentions: list[_Mention] = []
     for ent in doc.ents:
         if ent.label_ == "PERSON":
-            start, end, words = _person_range(ent, titles, countries, doc_text)
+            start, end, words = _person_range(ent, titles, countries, text_of_doc)
             if words:
                 mentions.append(_Mention(start, end, "PERSON", words, min(start, ent.start), ent.end))
                 continue
         mentions.append(_Mention(ent.start, ent.end, ent.label_, [], ent.start, ent.end))
 
-    _fix_labels_from_context(doc, doc_text, mentions, titles, countries)
+    _fix_labels_from_context(doc, text_of_doc, mentions, titles, countries)
 
     # Full names (two words or more), first mention first: the canonical form of each person.
     full_names: dict[str, str] = {}
@@ -384,7 +384,7 @@ def _analyse(doc: Doc, titles: TitleLexicon, countries: CountryLexicon) -> Entit
     for m in mentions:
         if m.label not in _RELABEL_FROM or m.end - m.start > _MAX_RELABEL_TOKENS:
             continue
-        words = _clean_words(_words_of(doc_text, doc[m.start : m.end]), titles)
+        words = _clean_words(_words_of(text_of_doc, doc[m.start : m.end]), titles)
         if not words or not words[0][:1].isupper():
             continue
         key = fold(" ".join(words))
@@ -429,7 +429,7 @@ def _analyse(doc: Doc, titles: TitleLexicon, countries: CountryLexicon) -> Entit
         # Find the words by regex over the text, then look at those tokens only (a walk over every
         # token costs more than the rest of the entity analysis).
         pattern = re.compile(r"\b(?:" + "|".join(re.escape(k) for k in surnames) + r")\b", re.IGNORECASE)
-        for hit in pattern.finditer(doc_text):
+        for hit in pattern.finditer(text_of_doc):
             span = doc.char_span(hit.start(), hit.end())
             if span is None or len(span) != 1:
                 continue
@@ -462,7 +462,7 @@ def _analyse(doc: Doc, titles: TitleLexicon, countries: CountryLexicon) -> Entit
                 PersonMention(m.start, m.end, canonical, inner.start_char, inner.end_char, inner.text)
             )
         else:
-            canonical = _canonical_text(span, doc_text) or span.text
+            canonical = _canonical_text(span, text_of_doc) or span.text
         entities.append(
             Entity(
                 text=span.text, label=m.label, start=span.start_char, end=span.end_char, canonical=canonical
@@ -470,7 +470,7 @@ def _analyse(doc: Doc, titles: TitleLexicon, countries: CountryLexicon) -> Entit
         )
     persons.sort(key=lambda p: p.start)
     index = PersonIndex(persons=persons, full_names=full_names, surnames=surnames, first_names=first_names)
-    org_names = _org_names(entities, doc_text)
+    org_names = _org_names(entities, text_of_doc)
     if org_names:
         entities = [
             e.model_copy(update={"canonical": org_names[fold(e.canonical)]})

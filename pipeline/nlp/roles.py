@@ -351,7 +351,8 @@ def _describe_person(
         country = lexicon.country_of_org(org)
     desc = SpeakerDescription(role=role, country=country, org=org, groups=lex.groups_of(role or ""))
     # "Sen. Claire Hale (D-Mo.)" / "Rep. Bo Tran, R-Iowa,": a US party and state.
-    if _US_PARTY_STATE.match(doc.text, last.idx + len(last.text)) is not None:
+    # A few tokens after the name suffice (Doc.text would join the whole document).
+    if _US_PARTY_STATE.match(doc[last.i + 1 : last.i + 8].text) is not None:
         desc = SpeakerDescription(desc.role, desc.country or "US", desc.org, desc.groups)
     head = last
     while (
