@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,13 @@ import pytest
 
 from pipeline.index.client import client_options, make_async_client, make_client
 from pipeline.settings import Settings
+
+
+@pytest.fixture(autouse=True)
+def _no_settings_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The defaults under test must not come from the caller's QUOTEWIRE_* (CI sets its own ports)."""
+    for name in [n for n in os.environ if n.startswith("QUOTEWIRE_")]:
+        monkeypatch.delenv(name)
 
 
 @pytest.mark.parametrize(
