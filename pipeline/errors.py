@@ -7,7 +7,7 @@ class QuotewireError(Exception):
     """Base class for quotewire's own failures."""
 
 
-class BadArticle(QuotewireError):
+class BadArticle(QuotewireError):  # noqa: N818 -- the domain name (STYLE.md), not "BadArticleError"
     """Input that can never be enriched (malformed, empty, oversize): goes to the dead-letter topic.
 
     ``reason`` is a short machine-readable code (``not_json``, ``no_text``, ...); the message is for humans.

@@ -16,9 +16,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(
-        env_prefix="QUOTEWIRE_", env_file=".env", extra="forbid", frozen=True
-    )
+    model_config = SettingsConfigDict(env_prefix="QUOTEWIRE_", env_file=".env", extra="forbid", frozen=True)
 
     # --- Kafka -------------------------------------------------------------------------------
     kafka_bootstrap: str = "127.0.0.1:9092"
