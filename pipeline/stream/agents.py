@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Sequence
+import os
+import signal
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -47,7 +49,12 @@ def raw_message(event: Any) -> RawMessage:
     return RawMessage(value, Origin(message.topic, message.partition, message.offset, key))
 
 
-def register_agents(app: faust.App, settings: Settings, metrics: PipelineMetrics) -> Any:
+def register_agents(
+    app: faust.App,
+    settings: Settings,
+    metrics: PipelineMetrics,
+    on_fatal: Callable[[str], None] | None = None,
+) -> Any:
     # Raw bytes in: faust.Record does not validate, and a decode error on a typed topic is raised
     # inside the agent; the edge validation is ours (decode.py).
     raw_topic = app.topic(
@@ -57,7 +64,7 @@ def register_agents(app: faust.App, settings: Settings, metrics: PipelineMetrics
     @app.agent(raw_topic, name=AGENT_NAME, concurrency=1)
     async def enrich_and_index(stream: Any) -> None:  # a faust.Stream (StreamT lacks noack_take)
         size, within = settings.worker_batch_size, settings.worker_batch_seconds
-        async with worker_runtime(settings, metrics) as processor:
+        async with worker_runtime(settings, metrics, on_fatal) as processor:
             async for events in stream.noack_take(size, within=within):
                 await processor.process([raw_message(e) for e in events])
                 for event in events:
@@ -103,7 +110,9 @@ class _Sinks:
 
 
 @asynccontextmanager
-async def worker_runtime(settings: Settings, metrics: PipelineMetrics) -> AsyncIterator[BatchProcessor]:
+async def worker_runtime(
+    settings: Settings, metrics: PipelineMetrics, on_fatal: Callable[[str], None] | None = None
+) -> AsyncIterator[BatchProcessor]:
     """The agent's resources for its lifetime: process pool, Elasticsearch client, Kafka producer."""
     from aiokafka import AIOKafkaProducer
 
@@ -117,8 +126,19 @@ async def worker_runtime(settings: Settings, metrics: PipelineMetrics) -> AsyncI
     producer = AIOKafkaProducer(**kafka_client_kwargs(settings), acks="all", enable_idempotence=True)
     try:
         log.info("starting %d enrichment processes (model %s)", pool.processes, settings.spacy_model)
-        await pool.start()
-        await producer.start()
+        try:
+            await pool.start()
+            await producer.start()
+        except Exception as exc:
+            # Not a message's fault and not transient (a model that does not load, a broker that
+            # refuses us): stop the worker instead of letting Faust's supervisor restart the agent in
+            # a loop. Nothing was read or acked yet.
+            reason = f"the worker cannot start: {type(exc).__name__}: {exc}"
+            log.critical(reason)
+            if on_fatal is not None:
+                on_fatal(reason)
+            os.kill(os.getpid(), signal.SIGTERM)
+            await asyncio.Event().wait()  # until the shutdown cancels this task
         sinks = _Sinks(client, producer, settings, metrics)
         log.info("worker ready: %s -> Elasticsearch %s", settings.topic_raw, settings.es_url)
         yield BatchProcessor(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -70,6 +71,7 @@ def make_app(
     metrics: PipelineMetrics | None = None,
     web_port: int | None = None,
     until_idle: bool = False,
+    on_fatal: Callable[[str], None] | None = None,
 ) -> faust.App:
     """The worker app with its agent and /metrics page registered; ``until_idle``: stop (cleanly) once
     the consumer group has committed everything on the raw topic."""
@@ -101,7 +103,7 @@ def make_app(
         # because the no-loss guarantee depends on it).
         stream_wait_empty=True,
     )
-    register_agents(app, settings, metrics)
+    register_agents(app, settings, metrics, on_fatal)
     register_pages(app, metrics)
     if until_idle:
         register_idle_exit(app, settings, metrics)

@@ -263,22 +263,47 @@ def worker(
     settings = _settings(worker_web_port=web_port, worker_processes=processes)
     if loglevel.lower() not in ("debug", "info", "warning", "error"):
         raise typer.BadParameter(f"unknown log level {loglevel!r}", param_hint="--loglevel")
+    problem = _model_problem(settings.spacy_model)
+    if problem:
+        typer.echo(f"quotewire worker: {problem}", err=True)
+        raise typer.Exit(2)
     try:
         for line in asyncio.run(ensure_all(settings)):
             typer.echo(line, err=True)
     except QuotewireError as exc:
         typer.echo(f"quotewire worker: {exc}", err=True)
         raise typer.Exit(1) from None
-    app = make_app(settings, until_idle=until_idle)
+    fatal: list[str] = []
+    app = make_app(settings, until_idle=until_idle, on_fatal=fatal.append)
     # The Worker installs SIGTERM/SIGINT handlers: the in-flight batch finishes, acked offsets are
     # committed, and the process exits 0.
-    Worker(
-        app,
-        loglevel=loglevel.upper(),
-        logging_config=logging_config(loglevel.upper()),
-        quiet=True,
-        redirect_stdouts=False,
-    ).execute_from_commandline()
+    try:
+        Worker(
+            app,
+            loglevel=loglevel.upper(),
+            logging_config=logging_config(loglevel.upper()),
+            quiet=True,
+            redirect_stdouts=False,
+        ).execute_from_commandline()
+    except SystemExit as exc:
+        if fatal:
+            typer.echo(f"quotewire worker: {fatal[0]}", err=True)
+            raise typer.Exit(1) from None
+        raise exc from None
+
+
+def _model_problem(model: str) -> str | None:
+    """Cheap check that the spaCy model can be found (a package or a folder), without loading it."""
+    import importlib.util
+
+    if Path(model).exists():
+        return None
+    try:
+        if importlib.util.find_spec(model) is not None:
+            return None
+    except (ImportError, ValueError):
+        pass
+    return f"spaCy model {model!r} is neither an installed package nor a folder (QUOTEWIRE_SPACY_MODEL)"
 
 
 # --------------------------------------------------------------------------------------------

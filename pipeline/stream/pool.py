@@ -21,7 +21,7 @@ import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
@@ -34,12 +34,15 @@ log = logging.getLogger(__name__)
 EnrichOutcome = EnrichedArticle | BadArticle
 
 
-def _start_process(model: str, worker_pid: int) -> None:
-    """Pool initializer: watch the worker, then load the model before the first batch arrives."""
-    from pipeline.enrich import enrich_batch
+# The process-pool entry point: (articles as JSON, model, batch size) -> one result dict per article,
+# ``{"ok": EnrichedArticle dict}`` or ``{"error": {"reason", "detail"}}`` (pipeline.enrich.enrich_batch).
+EnrichBatch = Callable[[list[str], str, int], list[dict[str, Any]]]
 
+
+def _start_process(enrich: EnrichBatch, model: str, worker_pid: int) -> None:
+    """Pool initializer: watch the worker, then load the model before the first batch arrives."""
     threading.Thread(target=_exit_with, args=(worker_pid,), name="watch-worker", daemon=True).start()
-    enrich_batch([], model)
+    enrich([], model, 1)
 
 
 def _exit_with(worker_pid: int) -> None:
@@ -69,10 +72,16 @@ def pool_size(configured: int) -> int:
 class EnrichmentPool:
     """A process pool running the enrichment engine; ``start``/``close`` around the worker's life."""
 
-    def __init__(self, model: str, processes: int, batch_size: int = 32) -> None:
+    def __init__(
+        self, model: str, processes: int, batch_size: int = 32, enrich_batch: EnrichBatch | None = None
+    ) -> None:
+        from pipeline.enrich import enrich_batch as engine
+
         self.model = model
         self.processes = processes
         self.batch_size = batch_size
+        # A module-level function (pickled by name into the pool processes); tests pass their own.
+        self.enrich_batch: EnrichBatch = enrich_batch or engine
         self._executor: ProcessPoolExecutor | None = None
 
     def _new_executor(self) -> ProcessPoolExecutor:
@@ -84,7 +93,7 @@ class EnrichmentPool:
             max_workers=self.processes,
             mp_context=context,
             initializer=_start_process,
-            initargs=(self.model, os.getpid()),
+            initargs=(self.enrich_batch, self.model, os.getpid()),
         )
 
     async def start(self) -> None:
@@ -107,13 +116,13 @@ class EnrichmentPool:
         self._executor = self._new_executor()
 
     async def _run(self, articles: Sequence[Article]) -> list[dict[str, Any]]:
-        from pipeline.enrich import enrich_batch
-
         if self._executor is None:
             self._executor = self._new_executor()
         loop = asyncio.get_running_loop()
         payload = [a.model_dump_json() for a in articles]
-        return await loop.run_in_executor(self._executor, enrich_batch, payload, self.model, self.batch_size)
+        return await loop.run_in_executor(
+            self._executor, self.enrich_batch, payload, self.model, self.batch_size
+        )
 
     async def enrich(self, articles: Sequence[Article]) -> list[EnrichOutcome]:
         """Enrich a batch across all processes; one outcome per article, in order. Never raises
