@@ -55,6 +55,7 @@ class CueLexicon:
     verbs: frozenset[str]
     speech_only: frozenset[str]
     needs_that: frozenset[str]
+    naming: frozenset[str]
     according_to: tuple[tuple[str, ...], ...]
     pronouns: dict[str, frozenset[str]]
     honorifics: dict[str, frozenset[str]]
@@ -73,6 +74,7 @@ class CueLexicon:
             verbs=words("verbs"),
             speech_only=words("speech_only"),
             needs_that=words("needs_that"),
+            naming=words("naming"),
             according_to=tuple(tuple(str(w).lower() for w in seq) for seq in data.get("according_to", [])),
             pronouns=groups("pronouns"),
             honorifics=groups("honorifics"),
@@ -366,6 +368,32 @@ def _according_to(doc: Doc, tok: Token, bounds: _Bounds, lex: CueLexicon) -> _At
     return _Attribution(tok.i, int(source.i), content, "according-to", (p_lo, p_hi))
 
 
+# How far a naming verb's quotation may run (tokens): `called the plan "..."`.
+MAX_NAMING_QUOTE_TOKENS = 40
+
+
+def _naming(doc: Doc, tok: Token, lex: CueLexicon, bounds: _Bounds) -> _Attribution | None:
+    """`X called the plan "a disaster"`: the object and the quoted words X put on it.
+
+    Only with a quotation right after the object: "called a meeting" names nothing.
+    """
+    obj = next((c for c in tok.children if c.dep_ == "dobj"), None)
+    if obj is None or any(c.dep_ == "neg" for c in tok.children):
+        return None
+    _, s_hi = bounds.of(tok)
+    # the quotation opens right after the object's head or its modifiers (the parser may hang the
+    # quoted words on the object as an apposition)
+    end = min(s_hi, int(obj.right_edge.i) + 3)
+    k = next((j for j in range(obj.i + 1, end) if doc[j].is_quote), None)
+    if k is None:
+        return None
+    close = next((j for j in range(k + 1, min(s_hi, k + MAX_NAMING_QUOTE_TOKENS)) if doc[j].is_quote), None)
+    if close is None:
+        return None
+    speaker = _subject(tok, lex)
+    return _Attribution(tok.i, speaker, (int(obj.left_edge.i), close + 1), "naming", (tok.i, tok.i + 1))
+
+
 def _find_cues(doc: Doc, lex: CueLexicon) -> dict[int, _Attribution]:
     found: dict[int, _Attribution] = {}
     bounds = _Bounds(doc)
@@ -374,6 +402,11 @@ def _find_cues(doc: Doc, lex: CueLexicon) -> dict[int, _Attribution]:
         lemma = tok.lemma_.lower()
         if tok.lower_ in according_first:
             att = _according_to(doc, tok, bounds, lex)
+            if att is not None:
+                found[tok.i] = att
+            continue
+        if lemma in lex.naming and tok.pos_ == "VERB":
+            att = _naming(doc, tok, lex, bounds)
             if att is not None:
                 found[tok.i] = att
             continue

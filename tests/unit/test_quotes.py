@@ -102,6 +102,11 @@ POSITIVE = [
         'Okafor said the damage was "worse than anything we have seen" in decades.',
         ("mixed", 'the damage was "worse than anything we have seen" in decades', "said", "Okafor"),
     ),
+    # a naming verb puts quoted words on its object
+    (
+        'Okafor called the new levy "a tax on fishermen" during the debate.',
+        ("mixed", 'the new levy "a tax on fishermen"', "called", "Okafor"),
+    ),
     # a participle takes the speaker of its governing verb
     (
         'The minister praised the crews, adding that the port "will be stronger" after the rebuild.',
@@ -123,6 +128,8 @@ NEGATIVE = [
     "The index added 0.4 per cent to close at 2,104 points.",
     "The company announced a new ferry route on Monday.",
     "The mayor did not say when the harbour would reopen.",
+    # a naming verb without quoted words names nothing
+    "The mayor called a meeting of the harbour board for Monday.",
     # "told" with a passive subject: the listener, not a source
     "The crew was told the storm would pass by noon.",
     # a belief verb without a quotation does not attribute a statement
