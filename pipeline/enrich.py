@@ -51,7 +51,10 @@ class Enricher:
         from pipeline.nlp.loader import load_nlp
 
         return cls(
-            load_nlp(settings.spacy_model), load_cue_lexicon(), load_name_genders(), settings.max_text_chars
+            with_paragraph_breaks(load_nlp(settings.spacy_model)),
+            load_cue_lexicon(),
+            load_name_genders(),
+            settings.max_text_chars,
         )
 
     def enrich(self, article: Article) -> EnrichedArticle:
@@ -65,6 +68,39 @@ class Enricher:
             enrich_doc(doc, article, self.cues, self.name_gender, text)
             for doc, (article, text) in self.nlp.pipe(pairs, as_tuples=True, batch_size=batch_size)
         ]
+
+
+PARAGRAPH_BREAKS = "quotewire_paragraph_breaks"
+
+
+def with_paragraph_breaks(nlp: Language) -> Language:
+    """Add (once) a component that starts a sentence after each paragraph break, before the parser.
+
+    Wire copy puts headings, captions and furniture ("Story continues below advertisement") on lines of
+    their own; parsed into the next paragraph's first sentence, they wreck its attribution. The parser
+    keeps sentence starts set before it, so this costs one pass over the tokens.
+    """
+    if PARAGRAPH_BREAKS in nlp.pipe_names:
+        return nlp
+    from spacy.language import Language
+
+    if not Language.has_factory(PARAGRAPH_BREAKS):
+        Language.component(PARAGRAPH_BREAKS, func=_mark_paragraph_starts)
+    before = "parser" if "parser" in nlp.pipe_names else None
+    nlp.add_pipe(PARAGRAPH_BREAKS, before=before)
+    return nlp
+
+
+def _mark_paragraph_starts(doc: Doc) -> Doc:
+    previous_break = False
+    for tok in doc:
+        if previous_break and not tok.is_space:
+            tok.is_sent_start = True
+        if tok.is_space and "\n" in tok.text:
+            previous_break = True
+        elif not tok.is_space:
+            previous_break = False
+    return doc
 
 
 def enrich_doc(
@@ -163,7 +199,9 @@ def _process_enricher(model: str, max_text_chars: int) -> Enricher:
     """One Enricher per worker process (the model loads on the first batch)."""
     from pipeline.nlp.loader import load_nlp
 
-    return Enricher(load_nlp(model), load_cue_lexicon(), load_name_genders(), max_text_chars)
+    return Enricher(
+        with_paragraph_breaks(load_nlp(model)), load_cue_lexicon(), load_name_genders(), max_text_chars
+    )
 
 
 def enrich_batch(

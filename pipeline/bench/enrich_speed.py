@@ -35,7 +35,7 @@ def _sample(path: Path, n: int) -> list[dict[str, object]]:
 
 
 def measure(corpus: Path, n: int, batch_size: int, rounds: int) -> dict[str, float]:
-    from pipeline.enrich import Enricher
+    from pipeline.enrich import PARAGRAPH_BREAKS, Enricher
     from pipeline.models import Article
 
     enricher = Enricher.load(load_settings())
@@ -50,8 +50,10 @@ def measure(corpus: Path, n: int, batch_size: int, rounds: int) -> dict[str, flo
     quotes = 0
     for _ in range(rounds):
         t0 = time.perf_counter()
-        for _doc in nlp.pipe(texts, batch_size=batch_size):
-            pass
+        # bare = the stock pipeline: without the enricher's paragraph-break component
+        with nlp.select_pipes(disable=[PARAGRAPH_BREAKS]):
+            for _doc in nlp.pipe(texts, batch_size=batch_size):
+                pass
         t1 = time.perf_counter()
         enriched = enricher.enrich_many(articles, batch_size)
         t2 = time.perf_counter()
