@@ -234,6 +234,8 @@ class CountryLexicon:
             j = i
             while j < n and j - i < self.max_words:
                 last = tokens[j]
+                if last.is_space:
+                    break  # "Chicago" + a run of spaces in a table: the mention ends at the word
                 key = _quick_fold(text[token.idx : last.idx + len(last.text)])
                 if key not in prefixes:
                     break
