@@ -16,9 +16,10 @@ if TYPE_CHECKING:
 
 @pytest.fixture(scope="module")
 def nlp() -> Language:
+    from pipeline.enrich import with_paragraph_breaks
     from pipeline.nlp.loader import load_nlp
 
-    return load_nlp(Settings().spacy_model)
+    return with_paragraph_breaks(load_nlp(Settings().spacy_model))
 
 
 def _quoted(text: str) -> list[str]:
