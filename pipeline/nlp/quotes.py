@@ -286,8 +286,10 @@ def _cue_attribution(doc: Doc, tok: Token, lex: CueLexicon, bounds: _Bounds) -> 
 def _cue_content(doc: Doc, tok: Token, lex: CueLexicon, bounds: _Bounds) -> _Attribution | None:
     if any(c.dep_ == "neg" for c in tok.children):
         return None  # "did not say" reports no statement
-    if any(c.dep_ == "nsubjpass" for c in tok.children) and tok.lemma_.lower() != "quote":
-        return None  # "he was told ...": the subject is the listener, not the source
+    if any(c.dep_ in ("nsubjpass", "auxpass") for c in tok.children) or (
+        tok.dep_ == "conj" and any(c.dep_ == "auxpass" for c in tok.head.children)
+    ):
+        return None  # "he was told ...", "having been told": the subject is the listener
     speaker = _subject(tok, lex)
     s_lo, s_hi = bounds.of(tok)
     if speaker is not None and not s_lo <= speaker < s_hi:
