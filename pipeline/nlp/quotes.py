@@ -296,7 +296,7 @@ def _cue_content(doc: Doc, tok: Token, lex: CueLexicon, bounds: _Bounds) -> _Att
         speaker = None
     if speaker is None:
         speaker = _nearby_subject(doc, tok, s_lo, s_hi)
-    comp = next((c for c in tok.children if c.dep_ in _CONTENT_DEPS), None)
+    comp = next((c for c in tok.children if c.dep_ in _CONTENT_DEPS), None) or _statement_clause(tok)
     lemma = tok.lemma_.lower()
     if lemma in lex.needs_that and (
         comp is None or not any(c.dep_ == "mark" and c.lower_ == "that" for c in comp.children)
@@ -331,6 +331,24 @@ def _cue_content(doc: Doc, tok: Token, lex: CueLexicon, bounds: _Bounds) -> _Att
         # `X said the plan works` parsed without a clausal complement
         return _Attribution(tok.i, speaker, _trim(doc, a_hi, s_hi), "right")
     return _Attribution(tok.i, speaker, None, "bare")
+
+
+def _statement_clause(tok: Token) -> Token | None:
+    """`said in a statement that ...`: the parser hangs the that-clause on the noun, not the verb."""
+    for prep in tok.children:
+        if prep.dep_ == "prep" and prep.i > tok.i:
+            for obj in prep.children:
+                if obj.dep_ == "pobj":
+                    for clause in obj.children:
+                        first = clause.left_edge
+                        # `that` as a complementiser, not a relative pronoun ("a statement that was read")
+                        if (
+                            clause.dep_ in ("acl", "relcl", "ccomp")
+                            and first.lower_ == "that"
+                            and first.dep_ not in ("nsubj", "nsubjpass", "dobj")
+                        ):
+                            return clause
+    return None
 
 
 def _nearby_subject(doc: Doc, tok: Token, lo: int, hi: int) -> int | None:

@@ -98,6 +98,11 @@ POSITIVE = [
         "According to the coast guard, two vessels ran aground overnight.",
         ("indirect", "two vessels ran aground overnight", "According", "guard"),
     ),
+    # the that-clause hung on "statement" by the parser still belongs to the cue
+    (
+        "The port authority said in a statement that the berths would reopen on Friday.",
+        ("indirect", "that the berths would reopen on Friday", "said", "authority"),
+    ),
     # mixed: reported speech carrying a quoted fragment
     (
         'Okafor said the damage was "worse than anything we have seen" in decades.',
@@ -129,6 +134,8 @@ NEGATIVE = [
     "The index added 0.4 per cent to close at 2,104 points.",
     "The company announced a new ferry route on Monday.",
     "The mayor did not say when the harbour would reopen.",
+    # a relative clause on "statement" is no content
+    "The port authority said nothing in a statement that was posted online.",
     # a naming verb without quoted words names nothing
     "The mayor called a meeting of the harbour board for Monday.",
     # "told" with a passive subject: the listener, not a source
