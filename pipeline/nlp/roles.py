@@ -43,6 +43,7 @@ _POSSESSIVE = frozenset({"'s", "'", "\u2019s", "\u2019"})
 _OWN_PREPS = frozenset({"of", "for", "with", "from"})
 _NOUNISH = frozenset({"NOUN", "PROPN"})
 _PLACE_LABELS = frozenset({"GPE", "NORP", "LOC"})
+_ORG_LABELS = frozenset({"ORG", "GPE", "NORP", "FAC"})
 # US congressional style after a name: "(D-Mo.)", ", R-Iowa,", "(I-Vt.)".
 _US_PARTY_STATE = re.compile(r"\s*[,(]\s*[DRI]-[A-Z][A-Za-z.]*(?: [A-Z][a-z]*\.?)?\)?")
 _PARTY_STATE_ORG = re.compile(r"\(|[DRI]-[A-Z]")
@@ -384,7 +385,8 @@ def _describe_other(
     root = span.root
     # "the Russian embassy's Telegram channel": the possessor is the speaker organisation.
     owner = next((c for c in root.children if c.dep_ == "poss" and c.i >= span.start), None)
-    if owner is not None and not lex.is_role_word(root.lower_):
+    role_head = _is_role_phrase(root.lower_, lex)  # "diplomat", "spokesperson"; not "ministry"
+    if owner is not None and not role_head:
         owner_tokens = _trim([t for t in owner.subtree if t.text not in _POSSESSIVE], lex)
         text = _text_of(owner_tokens)
         if text:
@@ -394,14 +396,25 @@ def _describe_other(
             if any(t.ent_type_ in ("PERSON",) for t in owner_tokens):
                 return SpeakerDescription()
             return SpeakerDescription(org=text, country=code)
-    if lex.is_role_word(root.lower_) and root.ent_type_ not in ("ORG", "GPE", "NORP"):
+    if role_head and root.ent_type_ not in ("ORG", "GPE", "NORP"):
         desc = _describe_noun(root, lex, lexicon, countries)
         return desc
-    # An organisation (or a country standing for its government).
+    # An organisation (or a country standing for its government) - but not "he", "the report" or
+    # "people": an entity, a proper noun, or an organisation noun ("the ministry") only.
+    if root.pos_ == "PRON":
+        return SpeakerDescription()
     text = _text_of(_trim(tokens, lex))
     if not text:
         return SpeakerDescription()
     code = lexicon.country_of_org(text) or lexicon.code_for(text, root.ent_type_ or None)
     if code is None:
         code = next((countries[t.i] for t in tokens if t.i in countries), None)
+    is_org = (
+        code is not None
+        or any(t.ent_type_ in _ORG_LABELS for t in tokens)
+        or root.pos_ == "PROPN"
+        or root.lower_ in lex.org_words
+    )
+    if not is_org:
+        return SpeakerDescription()
     return SpeakerDescription(org=text, country=code)

@@ -143,6 +143,10 @@ def _describe(nlp: Language, lexicon: CountryLexicon, text: str, mention: str) -
         # US congressional style: party and state after the name
         ("Sen. Claire Hale (D-Mo.) said the bill failed.", "Claire Hale", "Sen.", "US", None),
         ("Rep. Bo Tran, R-Iowa, said the bill failed.", "Bo Tran", "Rep.", "US", None),
+        # an organisation noun is an organisation; a pronoun or a plain noun is nothing
+        ("The ministry said so.", "The ministry", None, None, "ministry"),
+        ('"No," he said.', "he", None, None, None),
+        ("The report said so.", "The report", None, None, None),
         # negatives: nothing said about the person, or a capitalised word that is not a title
         ("Earlier, John Smith said so.", "John Smith", None, None, None),
         ("PINE RIVER, Man. \u2014 Tom Ward, who grew up here, came back.", "Tom Ward", None, None, None),
