@@ -24,6 +24,7 @@ from pipeline.nlp.roles import SpeakerDescription, describe_people, describe_spe
 from pipeline.nlp.speakers import (
     NameGender,
     PersonMention,
+    ResolvedSpeaker,
     load_name_genders,
     profile_speakers,
     resolve_speakers,
@@ -153,7 +154,7 @@ def enrich_doc(
                 kind=m.kind,
                 cue=m.cue,
                 speaker=Speaker(
-                    name=_org_name(analysis, s.name) if s.type in ("ORG", "UNKNOWN") else s.name,
+                    name=_public_name(analysis, s),
                     mention=s.mention,
                     type=s.type,
                     role=prof.role,
@@ -180,6 +181,23 @@ def _quoted_token_ranges(doc: Doc, quotations: Sequence[Quotation]) -> list[tupl
     """Token ranges of the quotations (names inside them are no antecedents)."""
     starts = [t.idx for t in doc]
     return [(bisect.bisect_left(starts, q.start), bisect.bisect_left(starts, q.end)) for q in quotations]
+
+
+# Words that open a description, not a name: "the operator", "a private security professional".
+_DESCRIPTION_OPENERS = frozenset({"a", "an", "the", "one", "some", "several", "many", "two", "three"})
+
+
+def _public_name(analysis: EntityAnalysis, speaker: ResolvedSpeaker) -> str | None:
+    """The name to publish: an organisation by its long form; a person only by a proper name.
+
+    An unnamed speaker ("the operator", "a security guard") has no name: the mention says who it is.
+    """
+    name = speaker.name
+    if speaker.type in ("ORG", "GPE", "NORP"):
+        return _org_name(analysis, name)
+    if name and (name[:1].islower() or name.split()[0].lower() in _DESCRIPTION_OPENERS):
+        return None
+    return _org_name(analysis, name) if speaker.type == "UNKNOWN" else name
 
 
 def _org_name(analysis: EntityAnalysis, name: str | None) -> str | None:

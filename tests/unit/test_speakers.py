@@ -150,6 +150,19 @@ def test_speaker_country_and_role(
         assert speaker.role == role
 
 
+UNNAMED = [
+    ('"The pumps failed at dawn," the operator said.', "pumps failed", "the operator"),
+    ("A security guard said that the gates had been left open.", "gates had been left", "A security guard"),
+]
+
+
+@pytest.mark.parametrize(("text", "words", "mention"), UNNAMED)
+def test_unnamed_speakers_have_no_name(enricher: Enricher, text: str, words: str, mention: str) -> None:
+    speaker = _quote_containing(_quotes(enricher, text), words).speaker
+    assert speaker.name is None
+    assert speaker.mention == mention
+
+
 GENDERS = [("Maria", "f"), ("Peter", "m"), ("Xqzvbt", None)]
 
 
