@@ -155,7 +155,8 @@ def enrich_doc(
                 cue=m.cue,
                 speaker=Speaker(
                     name=_public_name(analysis, s),
-                    mention=s.mention,
+                    # a floating quote of an unnamed speaker keeps the description that identifies them
+                    mention=s.mention or (s.name if _public_name(analysis, s) is None else None),
                     type=s.type,
                     role=prof.role,
                     country=prof.country,
