@@ -73,10 +73,11 @@ def test_every_quotewire_step_is_a_real_command(which: str) -> None:
         argv = shlex.split(step)
         if not argv[0].endswith("/quotewire"):
             continue
-        group: click.Command = root
-        for word in argv[1:]:
-            if word.startswith("-"):
-                break
-            assert isinstance(group, click.Group), f"{step.strip()!r}: {word!r} is not a subcommand"
-            assert word in group.commands, f"{step.strip()!r}: no command {word!r}"
-            group = group.commands[word]
+        command_: click.Command = root
+        words = argv[1:]
+        while isinstance(command_, click.Group) and words and not words[0].startswith("-"):
+            assert words[0] in command_.commands, f"{step.strip()!r}: no command {words[0]!r}"
+            command_, words = command_.commands[words[0]], words[1:]
+        assert not isinstance(command_, click.Group), f"{step.strip()!r} names a group, not a command"
+        # The leaf's own parser accepts the options and arguments as written (raises if not).
+        command_.make_context(command_.name or "", list(words))
