@@ -28,28 +28,22 @@ shared by every clone on the machine and rebuilt only when the sources or the ve
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import json
 import os
 import shutil
 import subprocess
-import time
 import urllib.request
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from pipeline.devstack import maven
 from pipeline.devstack.service import (
     JavaHome,
-    ServiceStatus,
+    PidFileService,
     find_java,
-    port_in_use,
-    read_pid_file,
-    read_rss_bytes,
+    is_local_host,
     split_host_port,
-    start_detached,
-    stop_pid,
 )
 from pipeline.errors import DevstackError
 from pipeline.settings import Settings
@@ -117,16 +111,6 @@ _ZSTD_CANDIDATES = (
 _DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
-def is_local_host(host: str) -> bool:
-    """True for the loopback names the devstack may bind (pure)."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:  # a host name other than localhost
-        return False
-
-
 def transport_ports(http_port: int) -> str:
     """The transport port range for an HTTP port: 9200 -> ``"9300-9399"`` (pure)."""
     first = http_port + TRANSPORT_OFFSET
@@ -172,10 +156,13 @@ class Health:
     nodes: int
 
 
-class ElasticsearchNode:
+class ElasticsearchNode(PidFileService):
     """The devstack's Elasticsearch service (implements ``pipeline.devstack.service.Service``)."""
 
     name = "elasticsearch"
+    version = ES_VERSION
+    stop_grace_s = STOP_GRACE_S
+    log_tail_lines = 25
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -276,10 +263,6 @@ class ElasticsearchNode:
 
     # --- lifecycle -----------------------------------------------------------------------------
 
-    def running_pid(self) -> int | None:
-        record = read_pid_file(self.pid_file)
-        return None if record is None else record.pid
-
     def _write_config(self) -> None:
         self.config_dir.mkdir(parents=True, exist_ok=True)
         for sub in ("data", "logs", "tmp"):
@@ -310,44 +293,21 @@ class ElasticsearchNode:
     def start(self) -> None:
         if self.running_pid() is not None:
             return  # idempotent: a node we started is already up
-        if port_in_use(self.host, self.port):
-            raise DevstackError(
-                f"port {self.host}:{self.port} is taken by a process the devstack did not start; "
-                "stop it or set QUOTEWIRE_ES_URL to another port"
-            )
+        self.check_ports_free((self.port,), "QUOTEWIRE_ES_URL")
         if self._java is None:
             self.prepare()
         assert self._java is not None
         self._write_config()
-        self.log_file.unlink(missing_ok=True)  # one run per log file: status shows this run only
-        start_detached(self.argv(), log_file=self.log_file, pid_file=self.pid_file, cwd=self.home)
-        self.run_file.write_text(
-            json.dumps(
-                {
-                    "java": self._java.describe(),
-                    "version": ES_VERSION,
-                    "transport_ports": transport_ports(self.port),
-                    "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                }
-            )
-        )
+        self.launch(self.argv(), self._java, transport_ports=transport_ports(self.port))
 
     def wait_ready(self, timeout: float) -> None:
         """Until cluster health is yellow or green."""
-        deadline = time.monotonic() + timeout
-        while True:
-            if self.running_pid() is None:
-                raise DevstackError(
-                    f"Elasticsearch exited during start-up; see {self.log_file}:\n{self._log_tail()}"
-                )
+
+        def healthy() -> bool:
             health = self.health()
-            if health is not None and health.status in ("yellow", "green"):
-                return
-            if time.monotonic() >= deadline:
-                raise DevstackError(
-                    f"Elasticsearch did not become ready within {timeout:.0f}s; see {self.log_file}"
-                )
-            time.sleep(0.5)
+            return health is not None and health.status in ("yellow", "green")
+
+        self.wait_until_answers(healthy, timeout, label="Elasticsearch", not_ready="did not become ready")
 
     def health(self, timeout: float = 3.0) -> Health | None:
         """Cluster health from the node's HTTP port, or None if it does not answer (yet)."""
@@ -358,53 +318,13 @@ class ElasticsearchNode:
             return None
         return Health(status=str(body.get("status", "")), nodes=int(body.get("number_of_nodes", 0)))
 
-    def status(self) -> ServiceStatus:
-        pid = self.running_pid()
-        run = self._run_info()
-        detail = ""
-        if pid is None:
-            if port_in_use(self.host, self.port):
-                detail = "port in use by a process the devstack did not start"
-        else:
-            health = self.health()
-            parts = [f"started {run['started_at']}"] if "started_at" in run else []
-            parts.append(f"health {health.status}" if health is not None else "not answering")
-            if "transport_ports" in run:
-                parts.append(f"transport {self.host}:{run['transport_ports']}")
-            detail = ", ".join(parts)
-        return ServiceStatus(
-            name=self.name,
-            running=pid is not None,
-            address=self.address,
-            home=self.home,
-            pid=pid,
-            rss_bytes=read_rss_bytes(pid) if pid is not None else None,
-            java=run.get("java") if pid is not None else None,
-            version=run.get("version", ES_VERSION),
-            log_file=self.log_file if self.log_file.exists() else None,
-            detail=detail,
-        )
-
-    def stop(self) -> None:
-        record = read_pid_file(self.pid_file)
-        if record is not None:
-            stop_pid(record.pid, STOP_GRACE_S, record.start_ticks)
-        self.pid_file.unlink(missing_ok=True)
-
-    # --- helpers -------------------------------------------------------------------------------
-
-    def _run_info(self) -> dict[str, str]:
-        try:
-            data = json.loads(self.run_file.read_text())
-        except (OSError, ValueError):
-            return {}
-        return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
-
-    def _log_tail(self, lines: int = 25) -> str:
-        try:
-            return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no log)"
+    def running_detail(self, run: Mapping[str, str]) -> str:
+        health = self.health()
+        parts = [f"started {run['started_at']}"] if "started_at" in run else []
+        parts.append(f"health {health.status}" if health is not None else "not answering")
+        if "transport_ports" in run:
+            parts.append(f"transport {self.host}:{run['transport_ports']}")
+        return ", ".join(parts)
 
 
 __all__ = ["ES_VERSION", "ElasticsearchNode", "node_settings", "transport_ports"]

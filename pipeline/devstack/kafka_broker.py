@@ -19,27 +19,20 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import ipaddress
-import json
-import time
 import uuid
 from collections.abc import Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pipeline.devstack import maven
 from pipeline.devstack.service import (
     JavaHome,
-    ServiceStatus,
+    PidFileService,
     find_java,
+    is_local_host,
     port_in_use,
-    read_pid_file,
-    read_rss_bytes,
     split_host_port,
-    start_detached,
-    stop_pid,
 )
 from pipeline.errors import DevstackError
 from pipeline.settings import Settings
@@ -72,15 +65,6 @@ def controller_port(port: int) -> int:
 def new_cluster_id() -> str:
     """A Kafka cluster id: a random UUID, base64url without padding (22 characters)."""
     return base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
-
-
-def _is_local(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def server_properties(host: str, port: int, data_dir: Path) -> str:
@@ -119,10 +103,12 @@ def server_properties(host: str, port: int, data_dir: Path) -> str:
     return "".join(f"{k}={v}\n" for k, v in props.items())
 
 
-class KafkaBroker:
+class KafkaBroker(PidFileService):
     """The devstack's Kafka service (implements ``pipeline.devstack.service.Service``)."""
 
     name = "kafka"
+    version = KAFKA_VERSION
+    stop_grace_s = STOP_GRACE_S
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -139,14 +125,10 @@ class KafkaBroker:
         self._java: JavaHome | None = None
         self._classpath: list[Path] | None = None
 
-    @property
-    def address(self) -> str:
-        return f"{self.host}:{self.port}"
-
     # --- lifecycle -----------------------------------------------------------------------------
 
     def _check_local(self) -> None:
-        if not _is_local(self.host):
+        if not is_local_host(self.host):
             raise DevstackError(
                 f"QUOTEWIRE_KAFKA_BOOTSTRAP={self.settings.kafka_bootstrap} is not on this machine: "
                 "the devstack only runs Kafka on 127.0.0.1/localhost (an external cluster needs no devstack)"
@@ -187,52 +169,27 @@ class KafkaBroker:
             tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
             raise DevstackError(f"formatting the Kafka data dir {self.data_dir} failed:\n{tail}")
 
-    def running_pid(self) -> int | None:
-        record = read_pid_file(self.pid_file)
-        return None if record is None else record.pid
-
     def start(self) -> None:
         if self.running_pid() is not None:
             return  # idempotent: a broker we started is already up
-        for port in (self.port, self.controller_port):
-            if port_in_use(self.host, port):
-                raise DevstackError(
-                    f"port {self.host}:{port} is taken by a process the devstack did not start "
-                    f"(Kafka needs {self.port} and {self.controller_port}); stop it or set "
-                    "QUOTEWIRE_KAFKA_BOOTSTRAP to another port"
-                )
+        self.check_ports_free(
+            (self.port, self.controller_port),
+            "QUOTEWIRE_KAFKA_BOOTSTRAP",
+            needs=f"Kafka needs {self.port} and {self.controller_port}",
+        )
         if self._java is None:
             self.prepare()
         assert self._java is not None
-        self.log_file.unlink(missing_ok=True)  # one run per log file: status shows this run only
-        start_detached(
-            self._java_argv("kafka.Kafka", str(self.config_file), jvm=JVM_OPTIONS),
-            log_file=self.log_file,
-            pid_file=self.pid_file,
-            cwd=self.home,
-        )
-        self.run_file.write_text(
-            json.dumps(
-                {
-                    "java": self._java.describe(),
-                    "version": KAFKA_VERSION,
-                    "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                }
-            )
-        )
+        self.launch(self._java_argv("kafka.Kafka", str(self.config_file), jvm=JVM_OPTIONS), self._java)
 
     def wait_ready(self, timeout: float) -> None:
         """Until the broker answers a metadata request (describe cluster) with itself as a broker."""
-        deadline = time.monotonic() + timeout
-        while True:
-            pid = self.running_pid()
-            if pid is None:
-                raise DevstackError(f"Kafka exited during start-up; see {self.log_file}:\n{self._log_tail()}")
-            if port_in_use(self.host, self.port) and self.answers():
-                return
-            if time.monotonic() >= deadline:
-                raise DevstackError(f"Kafka did not answer within {timeout:.0f}s; see {self.log_file}")
-            time.sleep(0.5)
+        self.wait_until_answers(
+            lambda: port_in_use(self.host, self.port) and self.answers(),
+            timeout,
+            label="Kafka",
+            not_ready="did not answer",
+        )
 
     def answers(self, timeout: float = 5.0) -> bool:
         """True if the broker answers a metadata request listing at least one broker."""
@@ -240,47 +197,6 @@ class KafkaBroker:
             return _run_sync(asyncio.wait_for(_describe_cluster(self.settings), timeout)) > 0
         except Exception:  # any client error means "not ready (yet)"; wait_ready retries
             return False
-
-    def status(self) -> ServiceStatus:
-        pid = self.running_pid()
-        run = self._run_info()
-        detail = ""
-        started = f"started {run['started_at']}" if "started_at" in run else ""
-        if pid is None and port_in_use(self.host, self.port):
-            detail = "port in use by a process the devstack did not start"
-        return ServiceStatus(
-            name=self.name,
-            running=pid is not None,
-            address=self.address,
-            home=self.home,
-            pid=pid,
-            rss_bytes=read_rss_bytes(pid) if pid is not None else None,
-            java=run.get("java") if pid is not None else None,
-            version=run.get("version", KAFKA_VERSION),
-            log_file=self.log_file if self.log_file.exists() else None,
-            detail=detail or (started if pid is not None else ""),
-        )
-
-    def stop(self) -> None:
-        record = read_pid_file(self.pid_file)
-        if record is not None:
-            stop_pid(record.pid, STOP_GRACE_S, record.start_ticks)
-        self.pid_file.unlink(missing_ok=True)
-
-    # --- helpers -------------------------------------------------------------------------------
-
-    def _run_info(self) -> dict[str, str]:
-        try:
-            data = json.loads(self.run_file.read_text())
-        except (OSError, ValueError):
-            return {}
-        return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
-
-    def _log_tail(self, lines: int = 20) -> str:
-        try:
-            return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no log)"
 
 
 def _run_sync(coro: Coroutine[Any, Any, T]) -> T:
@@ -319,7 +235,7 @@ async def ensure_topics(settings: Settings, topics: Sequence[tuple[str, int]]) -
     from pipeline.kafka_clients import kafka_client_kwargs
 
     host, _ = split_host_port(settings.kafka_bootstrap, DEFAULT_PORT)
-    replication = 1 if _is_local(host) else -1
+    replication = 1 if is_local_host(host) else -1
     admin = AIOKafkaAdminClient(**kafka_client_kwargs(settings))
     await admin.start()
     try:

@@ -9,6 +9,8 @@ unrelated process after a reboot is never mistaken for ours (and never killed).
 from __future__ import annotations
 
 import contextlib
+import ipaddress
+import json
 import os
 import re
 import signal
@@ -17,6 +19,7 @@ import subprocess
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal, Protocol
 
@@ -144,6 +147,16 @@ def split_host_port(address: str, default_port: int) -> tuple[str, int]:
         return host.strip("[]"), int(port)
     except ValueError as exc:
         raise DevstackError(f"bad port in address {address!r}") from exc
+
+
+def is_local_host(host: str) -> bool:
+    """True for the loopback names the devstack may bind (pure)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a host name other than localhost
+        return False
 
 
 def port_in_use(host: str, port: int, timeout: float = 0.5) -> bool:
@@ -325,6 +338,124 @@ class Service(Protocol):
     def status(self) -> ServiceStatus: ...
 
     def stop(self) -> None: ...
+
+
+class PidFileService:
+    """The lifecycle the devstack's JVM services share: a process started detached and found again
+    through its pid file, a ``run.json`` with its JDK, version and start time, status and stop.
+
+    A subclass sets the attributes below in ``__init__`` and keeps what differs: its artifacts
+    (``prepare``), its command line (``start`` calls ``launch``) and its readiness check
+    (``wait_ready`` calls ``wait_until_answers``); ``running_detail`` adds to ``status``.
+    """
+
+    name: str
+    version: str  # the Kafka / Elasticsearch version it runs
+    stop_grace_s: float
+    log_tail_lines: int = 20
+    host: str
+    port: int  # the client port; a foreign process on it is shown by ``status``
+    home: Path
+    log_file: Path
+    pid_file: Path
+    run_file: Path
+
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    def running_pid(self) -> int | None:
+        record = read_pid_file(self.pid_file)
+        return None if record is None else record.pid
+
+    def check_ports_free(self, ports: Sequence[int], setting: str, needs: str = "") -> None:
+        """DevstackError if a process the devstack did not start listens on one of ``ports``;
+        ``setting`` names the QUOTEWIRE_* variable that moves the service elsewhere."""
+        for port in ports:
+            if port_in_use(self.host, port):
+                raise DevstackError(
+                    f"port {self.host}:{port} is taken by a process the devstack did not start"
+                    f"{f' ({needs})' if needs else ''}; stop it or set {setting} to another port"
+                )
+
+    def launch(self, argv: Sequence[str], java: JavaHome, **run_info: object) -> None:
+        """Start ``argv`` detached in ``home`` with a fresh log, and record the run in ``run.json``."""
+        self.log_file.unlink(missing_ok=True)  # one run per log file: status shows this run only
+        start_detached(argv, log_file=self.log_file, pid_file=self.pid_file, cwd=self.home)
+        self.run_file.write_text(
+            json.dumps(
+                {
+                    "java": java.describe(),
+                    "version": self.version,
+                    **run_info,
+                    "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                }
+            )
+        )
+
+    def wait_until_answers(
+        self, answers: Callable[[], bool], timeout: float, *, label: str, not_ready: str
+    ) -> None:
+        """Poll ``answers`` until true; DevstackError if the process exits or ``timeout`` passes.
+        ``label`` names the service in messages ("Kafka"); ``not_ready`` says what it did not do."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.running_pid() is None:
+                raise DevstackError(
+                    f"{label} exited during start-up; see {self.log_file}:\n{self.log_tail()}"
+                )
+            if answers():
+                return
+            if time.monotonic() >= deadline:
+                raise DevstackError(f"{label} {not_ready} within {timeout:.0f}s; see {self.log_file}")
+            time.sleep(0.5)
+
+    def running_detail(self, run: Mapping[str, str]) -> str:
+        """The ``status`` detail of a running service (override to add health and the like)."""
+        return f"started {run['started_at']}" if "started_at" in run else ""
+
+    def status(self) -> ServiceStatus:
+        pid = self.running_pid()
+        run = self.run_info()
+        if pid is None:
+            foreign = port_in_use(self.host, self.port)
+            detail = "port in use by a process the devstack did not start" if foreign else ""
+        else:
+            detail = self.running_detail(run)
+        return ServiceStatus(
+            name=self.name,
+            running=pid is not None,
+            address=self.address,
+            home=self.home,
+            pid=pid,
+            rss_bytes=read_rss_bytes(pid) if pid is not None else None,
+            java=run.get("java") if pid is not None else None,
+            version=run.get("version", self.version),
+            log_file=self.log_file if self.log_file.exists() else None,
+            detail=detail,
+        )
+
+    def stop(self) -> None:
+        """Stop the process ``start`` launched (found through the pid file); a no-op if none runs."""
+        record = read_pid_file(self.pid_file)
+        if record is not None:
+            stop_pid(record.pid, self.stop_grace_s, record.start_ticks)
+        self.pid_file.unlink(missing_ok=True)
+
+    def run_info(self) -> dict[str, str]:
+        """``run.json`` of the last start, values as strings; empty if there is none."""
+        try:
+            data = json.loads(self.run_file.read_text())
+        except (OSError, ValueError):
+            return {}
+        return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+    def log_tail(self) -> str:
+        try:
+            lines = self.log_file.read_text(errors="replace").splitlines()
+        except OSError:
+            return "(no log)"
+        return "\n".join(lines[-self.log_tail_lines :])
 
 
 def format_bytes(n: int | None) -> str:
