@@ -8,6 +8,8 @@ overloaded, or the indices not set up -> 503 with a one-line ``detail``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import Annotated, Any
 
@@ -96,6 +98,24 @@ def _unavailable(exc: Exception) -> HTTPException:
     if isinstance(exc, read.IndexMissingError):
         return HTTPException(503, "the quote index is not set up: run `quotewire setup` or start a worker")
     return HTTPException(503, f"search is unavailable: {exc}"[:_DETAIL_CHARS])
+
+
+@contextmanager
+def read_failures(field: str | None = None, *, bad_values: bool = True) -> Iterator[None]:
+    """Map the read path's failures to HTTP: Elasticsearch unavailable or the indices missing -> 503;
+    with ``bad_values``, a ValueError (the read path found the query meaningless) -> 422 on ``field``.
+    A pydantic ValidationError is a ValueError too, but there it means a record the read path could
+    not build: a server fault, not the query's, so it passes through as a 500."""
+    try:
+        yield
+    except ValidationError:
+        raise
+    except ValueError as exc:
+        if not bad_values:
+            raise
+        raise _invalid(field, str(exc)) from None
+    except (TransientError, read.IndexMissingError) as exc:
+        raise _unavailable(exc) from None
 
 
 @dataclass(frozen=True)
@@ -196,14 +216,8 @@ async def quotes(
 
     Sorted by relevance when `text` is given, else newest first."""
     query, code = _query(filters, limit=limit, offset=offset, facets=facets, interval=interval)
-    try:
+    with read_failures():
         results = await read.search_quotes(client, settings, query)
-    except ValidationError:  # a record the read path could not build: a server fault, not the query's
-        raise
-    except ValueError as exc:  # the read path found the query meaningless after all
-        raise _invalid(None, str(exc)) from None
-    except (TransientError, read.IndexMissingError) as exc:
-        raise _unavailable(exc) from None
     return present.search_response(results, query, code, country_name)
 
 
@@ -223,14 +237,8 @@ async def speakers(
 ) -> SpeakersResponse:
     """Top speakers per speaker country, over the quotes the filters match (same filters as /quotes)."""
     query, _code = _query(filters, facets=False)
-    try:
+    with read_failures():
         found = await read.speakers_by_country(client, settings, query, countries, per_country)
-    except ValidationError:  # a record the read path could not build: a server fault, not the query's
-        raise
-    except ValueError as exc:  # the read path found the query meaningless after all
-        raise _invalid(None, str(exc)) from None
-    except (TransientError, read.IndexMissingError) as exc:
-        raise _unavailable(exc) from None
     return SpeakersResponse(countries=[present.country_speakers_out(c) for c in found])
 
 
@@ -256,14 +264,8 @@ async def people(
     limit: Annotated[int, Query(ge=1, le=100, description="Suggestions to return.")] = 10,
 ) -> PeopleResponse:
     """Speaker names starting with `prefix`, most quoted first, with quote counts."""
-    try:
+    with read_failures("prefix"):
         found = await read.suggest_people(client, settings, prefix, limit)
-    except ValidationError:
-        raise
-    except ValueError as exc:
-        raise _invalid("prefix", str(exc)) from None
-    except (TransientError, read.IndexMissingError) as exc:
-        raise _unavailable(exc) from None
     return PeopleResponse(prefix=prefix, people=[present.person_out(p) for p in found])
 
 
@@ -276,10 +278,8 @@ async def people(
 )
 async def countries(client: Client, settings: AppSettings) -> CountriesResponse:
     """Every country with quotes by its speakers or naming it; most quoted first."""
-    try:
+    with read_failures(bad_values=False):
         found = await read.list_countries(client, settings)
-    except (TransientError, read.IndexMissingError) as exc:
-        raise _unavailable(exc) from None
     return CountriesResponse(countries=[present.country_out(c) for c in found])
 
 
@@ -296,10 +296,8 @@ async def article(
     article_id: Annotated[str, Path(min_length=1, max_length=512, description="The wire article id.")],
 ) -> ArticleOut:
     """One article (its newest version) with its quotes, in text order, located in the text."""
-    try:
+    with read_failures(bad_values=False):
         view = await read.get_article(client, settings, article_id)
-    except (TransientError, read.IndexMissingError) as exc:
-        raise _unavailable(exc) from None
     if view is None:
         raise HTTPException(404, f"no article with id {article_id!r}")
     return present.article_out(view, country_name)
