@@ -287,7 +287,9 @@ def _cue_content(doc: Doc, tok: Token, lex: CueLexicon, bounds: _Bounds) -> _Att
     if any(c.dep_ == "neg" for c in tok.children):
         return None  # "did not say" reports no statement
     if any(c.dep_ in ("nsubjpass", "auxpass") for c in tok.children) or (
-        tok.dep_ == "conj" and any(c.dep_ == "auxpass" for c in tok.head.children)
+        tok.dep_ == "conj"
+        and any(c.dep_ == "auxpass" for c in tok.head.children)
+        and not any(c.dep_ == "nsubj" for c in tok.children)
     ):
         return None  # "he was told ...", "having been told": the subject is the listener
     speaker = _subject(tok, lex)
@@ -505,6 +507,8 @@ def extract_quotes(
         next_q = quotations[qi + 1].start if qi + 1 < len(quotations) else len(text)
         limit_char = min(p_end, next_q)
         att = _cue_after(doc, cues, cue_positions, hi, limit_char, index)
+        if att is not None and att.rule == "ccomp-right" and lo > 0 and doc[lo - 1].pos_ == "ADP":
+            att = None  # `On "Face the Nation," Ryan said the ...`: a title; the cue's statement follows
         rule = "after"
         if att is None:
             p_start = paragraphs[para_of(q.start)][0] if paragraphs else 0

@@ -118,6 +118,23 @@ POSITIVE = [
         'The minister praised the crews, adding that the port "will be stronger" after the rebuild.',
         ("mixed", 'that the port "will be stronger" after the rebuild', "adding", "minister"),
     ),
+    # a clause-final attribution after a passive clause keeps its own subject
+    (
+        "The ferry was supposed to be escorted by a tug, but the crew sailed out before the tug could "
+        "follow it, another harbour official said.",
+        (
+            "indirect",
+            "The ferry was supposed to be escorted by a tug, but the crew sailed out before the tug could "
+            "follow it",
+            "said",
+            "official",
+        ),
+    ),
+    # a quoted title before the speaker is no statement: the cue's own clause is
+    (
+        'On "The Morning Harbour Show," the mayor said the berths would reopen in spring.',
+        ("indirect", "the berths would reopen in spring", "said", "mayor"),
+    ),
 ]
 
 
@@ -199,3 +216,8 @@ def test_speaker_label_at_paragraph_start(nlp: Language, text: str, is_statement
     assert bool(found) is is_statement
     if is_statement:
         assert found[0][3] == "Marsh"
+
+
+def test_quoted_title_before_an_attribution_is_not_the_statement(nlp: Language) -> None:
+    found = _extract(nlp, 'On "The Morning Harbour Show," the mayor said the berths would reopen in spring.')
+    assert not any(kind == "direct" for kind, *_ in found)
