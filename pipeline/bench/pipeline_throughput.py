@@ -142,6 +142,7 @@ def end_to_end(
 
     from pipeline.index.client import make_client
     from pipeline.stream.commands import ensure_all
+    from pipeline.stream.topics import delete_topics
 
     asyncio.run(ensure_all(settings))
     env = {k: v for k, v in os.environ.items() if not k.startswith("QUOTEWIRE_")}
@@ -204,26 +205,7 @@ def end_to_end(
         for name in list(names):
             client.indices.delete(index=name)
         client.close()
-        asyncio.run(_delete_topics(settings))
-
-
-async def _delete_topics(settings: Settings) -> None:
-    from aiokafka.admin import AIOKafkaAdminClient
-
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
-    await admin.start()
-    try:
-        mine = {
-            settings.topic_raw,
-            settings.topic_enriched,
-            settings.topic_dead_letter,
-            f"{settings.consumer_group}-__assignor-__leader",
-        }
-        existing = [t for t in await admin.list_topics() if t in mine]
-        if existing:
-            await admin.delete_topics(existing)
-    finally:
-        await admin.close()
+        asyncio.run(delete_topics(settings))
 
 
 def main() -> None:

@@ -462,12 +462,11 @@ async def _count(settings: Settings) -> int:
 
 async def _drop(settings: Settings) -> None:
     from pipeline.index.client import make_async_client
+    from pipeline.index.schema import drop_indices
 
     client = make_async_client(settings)
     try:
-        names = list((await client.indices.get(index=f"{settings.index_prefix}-*")).body)
-        if names:
-            await client.indices.delete(index=",".join(names))
+        await drop_indices(client, settings.index_prefix)
     finally:
         await client.close()
 

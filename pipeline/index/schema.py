@@ -133,6 +133,17 @@ async def ensure_index(client: AsyncElasticsearch, spec: IndexSpec) -> IndexStat
         raise TransientError(f"Elasticsearch unreachable: {exc}") from exc
 
 
+async def drop_indices(client: AsyncElasticsearch, prefix: str) -> list[str]:
+    """Delete every index named ``<prefix>-*`` (also hidden or closed ones); returns their names.
+    For runs with their own prefix (benchmarks, tests). Deletes need concrete names
+    (``action.destructive_requires_name``): the pattern is listed first."""
+    found = await client.indices.get(index=f"{prefix}-*", expand_wildcards="all")
+    names = sorted(found.body)
+    if names:
+        await client.indices.delete(index=",".join(names))
+    return names
+
+
 async def _alias_target(client: AsyncElasticsearch, alias: str) -> str | None:
     """The index an alias writes to (its write index, or its only index); None if no such alias."""
     try:

@@ -184,3 +184,28 @@ async def consumer_group_lag(settings: Settings) -> GroupLag:
     finally:
         await consumer.stop()
         await admin.close()
+
+
+async def delete_topics(settings: Settings) -> list[str]:
+    """Delete the topics these settings name and the leader topic Faust creates for the consumer
+    group; returns those that existed. For runs with their own names (benchmarks, tests), never the
+    production topics' clean-up: nothing asks before deleting."""
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    from pipeline.kafka_clients import kafka_client_kwargs
+
+    admin = AIOKafkaAdminClient(**kafka_client_kwargs(settings))
+    await admin.start()
+    try:
+        mine = {
+            settings.topic_raw,
+            settings.topic_enriched,
+            settings.topic_dead_letter,
+            f"{settings.consumer_group}-__assignor-__leader",
+        }
+        existing = sorted(t for t in await admin.list_topics() if t in mine)
+        if existing:
+            await admin.delete_topics(existing)
+        return existing
+    finally:
+        await admin.close()

@@ -16,13 +16,13 @@ from typing import Any
 import pytest
 
 from pipeline.index.client import make_async_client
-from pipeline.index.schema import ensure_indices
+from pipeline.index.schema import drop_indices, ensure_indices
 from pipeline.settings import Settings
 from pipeline.stream.agents import AGENT_NAME
 from pipeline.stream.app import make_app
 from pipeline.stream.deadletter import decode_rejected
 from pipeline.stream.metrics import PipelineMetrics
-from pipeline.stream.topics import ensure_topics
+from pipeline.stream.topics import delete_topics, ensure_topics
 
 pytestmark = pytest.mark.integration
 
@@ -59,26 +59,9 @@ def settings(devstack: Settings) -> Settings:
 async def es(settings: Settings) -> AsyncIterator[Any]:
     client = make_async_client(settings)
     yield client
-    # Wildcard deletes are refused (action.destructive_requires_name): delete by concrete name.
-    names = list(await client.indices.get(index=f"{settings.index_prefix}-*", allow_no_indices=True))
-    if names:
-        await client.indices.delete(index=names)
+    await drop_indices(client, settings.index_prefix)
     await client.close()
-    await _delete_topics(settings)
-
-
-async def _delete_topics(settings: Settings) -> None:
-    from aiokafka.admin import AIOKafkaAdminClient
-
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
-    await admin.start()
-    try:
-        mine = {settings.topic_raw, settings.topic_enriched, settings.topic_dead_letter}
-        existing = [t for t in await admin.list_topics() if t in mine]
-        if existing:
-            await admin.delete_topics(existing)
-    finally:
-        await admin.close()
+    await delete_topics(settings)
 
 
 async def _until(check: Callable[[], bool], timeout: float = 120.0) -> None:

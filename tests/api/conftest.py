@@ -89,13 +89,11 @@ async def _fill(settings: Settings, articles: list[Article]) -> int:
 
 async def _drop(settings: Settings) -> None:
     from pipeline.index.client import make_async_client
+    from pipeline.index.schema import drop_indices
 
     client = make_async_client(settings)
     try:
-        # Deletes need concrete names (action.destructive_requires_name): list them by pattern first.
-        found = await client.indices.get(index=f"{settings.index_prefix}-*", expand_wildcards="all")
-        if found.body:
-            await client.indices.delete(index=",".join(found.body))
+        await drop_indices(client, settings.index_prefix)
     finally:
         await client.close()
 

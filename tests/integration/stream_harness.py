@@ -216,25 +216,9 @@ class Index:
 
 def delete_topics(settings: Settings) -> None:
     """The test's topics, and the leader topic Faust creates for its consumer group."""
-    from aiokafka.admin import AIOKafkaAdminClient
+    from pipeline.stream.topics import delete_topics as delete
 
-    async def run() -> None:
-        admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
-        await admin.start()
-        try:
-            mine = {
-                settings.topic_raw,
-                settings.topic_enriched,
-                settings.topic_dead_letter,
-                f"{settings.consumer_group}-__assignor-__leader",
-            }
-            existing = [t for t in await admin.list_topics() if t in mine]
-            if existing:
-                await admin.delete_topics(existing)
-        finally:
-            await admin.close()
-
-    asyncio.run(run())
+    asyncio.run(delete(settings))
 
 
 def group_lag(settings: Settings) -> int:

@@ -19,7 +19,7 @@ from pipeline.errors import QuotewireError, TransientError
 from pipeline.index.client import make_async_client
 from pipeline.index.documents import article_doc_id, to_documents
 from pipeline.index.names import default_lexicon
-from pipeline.index.schema import ensure_indices, load_spec, reindex
+from pipeline.index.schema import drop_indices, ensure_indices, load_spec, reindex
 from pipeline.index.writer import write_articles
 from pipeline.models import EnrichedArticle, Quote, Speaker
 from pipeline.settings import Settings
@@ -36,14 +36,8 @@ async def env(devstack: Settings) -> AsyncIterator[tuple[AsyncElasticsearch, Set
     try:
         yield client, settings
     finally:
-        await _drop(client, settings.index_prefix)
+        await drop_indices(client, settings.index_prefix)
         await client.close()
-
-
-async def _drop(client: AsyncElasticsearch, prefix: str) -> None:
-    names = list((await client.indices.get(index=f"{prefix}-*", expand_wildcards="all")).body)
-    if names:
-        await client.indices.delete(index=",".join(names))
 
 
 def _quote(

@@ -17,7 +17,7 @@ from elasticsearch import AsyncElasticsearch
 
 from pipeline.index.client import make_async_client
 from pipeline.index.queries import QuoteQuery
-from pipeline.index.schema import ensure_indices
+from pipeline.index.schema import drop_indices, ensure_indices
 from pipeline.index.search import (
     IndexMissingError,
     get_article,
@@ -126,9 +126,7 @@ def indexed(devstack: Settings) -> Iterator[Settings]:
     async def drop() -> None:
         client = make_async_client(settings)
         try:
-            names = list((await client.indices.get(index=f"{settings.index_prefix}-*")).body)
-            if names:
-                await client.indices.delete(index=",".join(names))
+            await drop_indices(client, settings.index_prefix)
         finally:
             await client.close()
 
