@@ -623,14 +623,14 @@ MAX_LABEL_TOKENS = 4
 def _speaker_label(doc: Doc, lo: int, hi: int) -> tuple[int, int, int] | None:
     """`Name: statement` at a paragraph's start -> (name head, content start, content end), or None.
 
-    Only a person's name counts ("READ MORE:", "WATCH:", "Poll:" are furniture, not speakers).
+    Only a person's or an organisation's name counts ("READ MORE:", "WATCH:", "Poll:" are furniture).
     """
     while lo < hi and (doc[lo].is_space or doc[lo].is_quote):
         lo += 1
     colon = next((i for i in range(lo, min(hi, lo + MAX_LABEL_TOKENS + 1)) if doc[i].text == ":"), None)
     if colon is None or colon == lo:
         return None
-    if doc[colon - 1].ent_type_ != "PERSON" or any(t.tag_ == "POS" for t in doc[lo:colon]):
+    if doc[colon - 1].ent_type_ not in ("PERSON", "ORG") or any(t.tag_ == "POS" for t in doc[lo:colon]):
         return None  # "ANALYST'S VIEWPOINT:" is a heading
     c_lo, c_hi = _trim(doc, colon + 1, hi)
     if _words(doc, c_lo, c_hi) < 3:
