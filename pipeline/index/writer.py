@@ -140,9 +140,22 @@ class _Item:
         return self.error_type is None and self.status < 300
 
 
-class _Retries:
-    def __init__(self) -> None:
-        self.count = 0
+@dataclass
+class _Session:
+    """What every phase of one ``write_articles`` call shares: the client, the names, the retry
+    policy (``attempts`` tries, the first pause ``backoff`` s, doubling) and the retries made."""
+
+    client: AsyncElasticsearch
+    settings: Settings
+    attempts: int
+    backoff: float
+    retries: int = 0
+
+    async def pause_before(self, attempt: int) -> None:
+        """Before try ``attempt`` (0-based): nothing for the first, else count a retry and back off."""
+        if attempt:
+            self.retries += 1
+            await asyncio.sleep(self.backoff * 2 ** (attempt - 1))
 
 
 async def write_articles(
@@ -161,7 +174,7 @@ async def write_articles(
     lex = lexicon or default_lexicon()
     now = datetime.now(UTC)
     all_docs = [to_documents(article, lex, now) for article in batch]
-    retries = _Retries()
+    session = _Session(client, settings, attempts, backoff)
 
     # Newest version per article id wins inside the batch (ties: the later delivery).
     winners: dict[str, int] = {}
@@ -171,22 +184,20 @@ async def write_articles(
             winners[docs.article_id] = i
     work = {i: _Work(all_docs[i]) for i in winners.values()}
 
-    existing = await _fetch_existing(
-        client, settings, [w.docs.article_doc_id for w in work.values()], retries, attempts, backoff
-    )
+    existing = await _fetch_existing(session, [w.docs.article_doc_id for w in work.values()])
     for w in work.values():
         w.existing = existing.get(w.docs.article_doc_id)
         if w.existing is not None and w.existing.version > w.docs.version:
             w.status = "superseded"
 
     live = [w for w in work.values() if w.status is None]
-    await _write_quotes(client, settings, live, retries, attempts, backoff)
+    await _write_quotes(session, live)
     live = [w for w in live if w.status is None]
-    await _write_article_docs(client, settings, live, retries, attempts, backoff)
+    await _write_article_docs(session, live)
     live = [w for w in live if w.status is None]
     for w in live:
         w.status = "indexed"
-    deleted = await _delete_stale(client, settings, live, retries, attempts, backoff)
+    deleted = await _delete_stale(session, live)
 
     if refresh:
         await _call(client.indices.refresh(index=[settings.quotes_alias, settings.articles_alias]))
@@ -208,7 +219,7 @@ async def write_articles(
                 detail=winner.detail,
             )
         )
-    report = WriteReport(outcomes=tuple(outcomes), quotes_deleted=deleted, retries=retries.count)
+    report = WriteReport(outcomes=tuple(outcomes), quotes_deleted=deleted, retries=session.retries)
     log.debug(
         "bulk write: %d indexed, %d superseded, %d rejected, %d quotes, %d stale deleted, %d retries",
         len(report.indexed),
@@ -216,7 +227,7 @@ async def write_articles(
         len(report.rejected),
         report.quotes_indexed,
         deleted,
-        retries.count,
+        session.retries,
     )
     return report
 
@@ -224,32 +235,25 @@ async def write_articles(
 # --- phases ----------------------------------------------------------------------------------------
 
 
-async def _fetch_existing(
-    client: AsyncElasticsearch,
-    settings: Settings,
-    doc_ids: list[str],
-    retries: _Retries,
-    attempts: int,
-    backoff: float,
-) -> dict[str, _Existing]:
+async def _fetch_existing(session: _Session, doc_ids: list[str]) -> dict[str, _Existing]:
     """Indexed version and quote ids per article document id (real-time GET semantics)."""
     if not doc_ids:
         return {}
     response = await _with_retries(
-        lambda: client.mget(
-            index=settings.articles_alias, ids=doc_ids, source_includes=["version", "quote_ids"]
+        session,
+        lambda: session.client.mget(
+            index=session.settings.articles_alias, ids=doc_ids, source_includes=["version", "quote_ids"]
         ),
-        retries,
-        attempts,
-        backoff,
     )
     found: dict[str, _Existing] = {}
     for doc in response.get("docs", []):
         error = doc.get("error")
         if error:
             if isinstance(error, dict) and error.get("type") == "index_not_found_exception":
-                raise TransientError(f"index alias {settings.articles_alias} missing; run `quotewire setup`")
-            raise TransientError(f"reading {settings.articles_alias} failed: {error}")
+                raise TransientError(
+                    f"index alias {session.settings.articles_alias} missing; run `quotewire setup`"
+                )
+            raise TransientError(f"reading {session.settings.articles_alias} failed: {error}")
         if doc.get("found"):
             source = doc.get("_source") or {}
             found[doc["_id"]] = _Existing(
@@ -258,70 +262,51 @@ async def _fetch_existing(
     return found
 
 
-async def _write_quotes(
-    client: AsyncElasticsearch,
-    settings: Settings,
-    live: list[_Work],
-    retries: _Retries,
-    attempts: int,
-    backoff: float,
-) -> None:
+async def _write_quotes(session: _Session, live: list[_Work]) -> None:
     actions: list[dict[str, Any]] = []
     owners: list[tuple[_Work, str]] = []
     for w in live:
         for quote in w.docs.quotes:
-            actions.append(_index_action(settings.quotes_alias, quote.id, quote.source, w.docs.version))
+            actions.append(
+                _index_action(session.settings.quotes_alias, quote.id, quote.source, w.docs.version)
+            )
             owners.append((w, quote.id))
-    items = await _bulk(client, actions, retries, attempts, backoff)
+    items = await _bulk(session, actions)
     for (w, quote_id), item in zip(owners, items, strict=True):
         if item.ok:
             w.written_quotes.add(quote_id)
         else:
             _fail(w, item)
     failed = [w for w in live if w.status is not None]
-    await _roll_back(client, settings, failed, retries, attempts, backoff)
+    await _roll_back(session, failed)
 
 
-async def _write_article_docs(
-    client: AsyncElasticsearch,
-    settings: Settings,
-    live: list[_Work],
-    retries: _Retries,
-    attempts: int,
-    backoff: float,
-) -> None:
+async def _write_article_docs(session: _Session, live: list[_Work]) -> None:
     actions = [
-        _index_action(settings.articles_alias, w.docs.article_doc_id, w.docs.article, w.docs.version)
+        _index_action(session.settings.articles_alias, w.docs.article_doc_id, w.docs.article, w.docs.version)
         for w in live
     ]
-    items = await _bulk(client, actions, retries, attempts, backoff)
+    items = await _bulk(session, actions)
     for w, item in zip(live, items, strict=True):
         if not item.ok:
             _fail(w, item)
-    await _roll_back(client, settings, [w for w in live if w.status is not None], retries, attempts, backoff)
+    await _roll_back(session, [w for w in live if w.status is not None])
 
 
-async def _delete_stale(
-    client: AsyncElasticsearch,
-    settings: Settings,
-    done: list[_Work],
-    retries: _Retries,
-    attempts: int,
-    backoff: float,
-) -> int:
+async def _delete_stale(session: _Session, done: list[_Work]) -> int:
     if not done:
         return 0
     # Only articles indexed before can have older-version quotes; a batch of new articles (the common
     # case in a live feed) skips the lookup.
     seen_before = [w for w in done if w.existing is not None]
-    older = await _older_quote_ids(client, settings, seen_before, retries, attempts, backoff)
+    older = await _older_quote_ids(session, seen_before)
     actions: list[dict[str, Any]] = []
     for w in done:
         keep = set(w.docs.quote_ids)
         previous = w.existing.quote_ids if w.existing else frozenset()
         for quote_id in sorted((previous | older.get(w.docs.article_id, set())) - keep):
-            actions.append(_delete_action(settings.quotes_alias, quote_id, w.docs.version))
-    items = await _bulk(client, actions, retries, attempts, backoff)
+            actions.append(_delete_action(session.settings.quotes_alias, quote_id, w.docs.version))
+    items = await _bulk(session, actions)
     # 404: already gone; 409: a newer version owns the id now. Both fine.
     deleted = sum(1 for item in items if item.ok)
     for item in items:
@@ -330,14 +315,7 @@ async def _delete_stale(
     return deleted
 
 
-async def _older_quote_ids(
-    client: AsyncElasticsearch,
-    settings: Settings,
-    done: list[_Work],
-    retries: _Retries,
-    attempts: int,
-    backoff: float,
-) -> dict[str, set[str]]:
+async def _older_quote_ids(session: _Session, done: list[_Work]) -> dict[str, set[str]]:
     """Quote ids of older versions of these articles that the index can see (i.e. refreshed)."""
     if not done:
         return {}
@@ -358,23 +336,24 @@ async def _older_quote_ids(
         }
     }
     response = await _with_retries(
-        lambda: client.search(
-            index=settings.quotes_alias,
+        session,
+        lambda: session.client.search(
+            index=session.settings.quotes_alias,
             query=query,
             size=_STALE_PAGE,
             source_includes=["article_id"],
             track_total_hits=True,
         ),
-        retries,
-        attempts,
-        backoff,
     )
     hits = response["hits"]["hits"]
     if response["hits"]["total"]["value"] > len(hits):
         hits = [
             hit
             async for hit in async_scan(
-                client, index=settings.quotes_alias, query={"query": query}, _source_includes=["article_id"]
+                session.client,
+                index=session.settings.quotes_alias,
+                query={"query": query},
+                _source_includes=["article_id"],
             )
         ]
     older: dict[str, set[str]] = {}
@@ -383,22 +362,15 @@ async def _older_quote_ids(
     return older
 
 
-async def _roll_back(
-    client: AsyncElasticsearch,
-    settings: Settings,
-    failed: list[_Work],
-    retries: _Retries,
-    attempts: int,
-    backoff: float,
-) -> None:
+async def _roll_back(session: _Session, failed: list[_Work]) -> None:
     """Remove quotes a failed article wrote that its previous version did not have (best effort)."""
     actions = [
-        _delete_action(settings.quotes_alias, quote_id, w.docs.version)
+        _delete_action(session.settings.quotes_alias, quote_id, w.docs.version)
         for w in failed
         for quote_id in sorted(w.written_quotes - (w.existing.quote_ids if w.existing else frozenset()))
     ]
     if actions:
-        await _bulk(client, actions, retries, attempts, backoff)
+        await _bulk(session, actions)
 
 
 def _fail(w: _Work, item: _Item) -> None:
@@ -451,30 +423,20 @@ def _item(result: Mapping[str, Any]) -> _Item:
     return _Item(int(body.get("status", 200)), None, None)
 
 
-async def _bulk(
-    client: AsyncElasticsearch,
-    actions: list[dict[str, Any]],
-    retries: _Retries,
-    attempts: int,
-    backoff: float,
-) -> list[_Item]:
+async def _bulk(session: _Session, actions: list[dict[str, Any]]) -> list[_Item]:
     """Run actions; retry the ones refused with 429/5xx and whole requests that fail to connect."""
     results: list[_Item | None] = [None] * len(actions)
     pending = list(range(len(actions)))
-    delay = backoff
     problem = ""
-    for attempt in range(attempts):
+    for attempt in range(session.attempts):
         if not pending:
             break
-        if attempt:
-            retries.count += 1
-            await asyncio.sleep(delay)
-            delay *= 2
+        await session.pause_before(attempt)
         try:
             items = [
                 _item(info)
                 async for _ok, info in async_streaming_bulk(
-                    client,
+                    session.client,
                     [actions[i] for i in pending],
                     raise_on_error=False,
                     raise_on_exception=True,
@@ -507,18 +469,14 @@ async def _bulk(
                 results[i] = item
         pending = still
     if pending:
-        raise TransientError(f"Elasticsearch bulk write failed after {attempts} attempts: {problem}")
+        raise TransientError(f"Elasticsearch bulk write failed after {session.attempts} attempts: {problem}")
     return [r for r in results if r is not None]
 
 
-async def _with_retries(call: Any, retries: _Retries, attempts: int, backoff: float) -> Any:
-    delay = backoff
+async def _with_retries(session: _Session, call: Any) -> Any:
     problem = ""
-    for attempt in range(attempts):
-        if attempt:
-            retries.count += 1
-            await asyncio.sleep(delay)
-            delay *= 2
+    for attempt in range(session.attempts):
+        await session.pause_before(attempt)
         try:
             return await call()
         except NotFoundError as exc:
@@ -529,7 +487,7 @@ async def _with_retries(call: Any, retries: _Retries, attempts: int, backoff: fl
             if exc.status_code != 429 and exc.status_code < 500:
                 raise
             problem = f"HTTP {exc.status_code}: {exc}"
-    raise TransientError(f"Elasticsearch request failed after {attempts} attempts: {problem}")
+    raise TransientError(f"Elasticsearch request failed after {session.attempts} attempts: {problem}")
 
 
 async def _call(awaitable: Any) -> Any:
