@@ -563,6 +563,9 @@ def extract_quotes(
         lemma = doc[pos].lemma_.lower()
         start, end = doc[c_lo].idx, doc[c_hi - 1].idx + len(doc[c_hi - 1])
         kind = "indirect"
+        if c_hi + 1 < len(doc) and doc[c_hi].text == ":" and doc[c_hi + 1].is_quote:
+            # `X said the plan works: "..."`: the quotation after the colon is the rest of the statement
+            end = max(end, next((q.end for q in quotations if q.start == doc[c_hi + 1].idx), end))
         for q in quotations:
             if q.start < end and q.end > start:
                 kind = "mixed"

@@ -130,6 +130,11 @@ POSITIVE = [
             "official",
         ),
     ),
+    # a quotation after the reported clause's colon is the rest of the statement
+    (
+        'Okafor said the harbour was ready: "We can take the big ships again."',
+        ("mixed", 'the harbour was ready: "We can take the big ships again."', "said", "Okafor"),
+    ),
     # a quoted title before the speaker is no statement: the cue's own clause is
     (
         'On "The Morning Harbour Show," the mayor said the berths would reopen in spring.',
