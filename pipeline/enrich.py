@@ -194,6 +194,8 @@ def _public_name(analysis: EntityAnalysis, speaker: ResolvedSpeaker) -> str | No
     An unnamed speaker ("the operator", "a security guard") has no name: the mention says who it is.
     """
     name = speaker.name
+    if not speaker.proper:  # a description ("analysts", "the company" with no organisation named)
+        return None
     if speaker.type in ("ORG", "GPE", "NORP"):
         return _org_name(analysis, name)
     if name and (name[:1].islower() or name.split()[0].lower() in _DESCRIPTION_OPENERS):

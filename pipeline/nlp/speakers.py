@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
-from pipeline.nlp.quotes import CueLexicon, QuoteMatch, _paragraphs, speaker_mention_span
+from pipeline.nlp.quotes import CONFIG_DIR, CueLexicon, QuoteMatch, _paragraphs, speaker_mention_span
 from pipeline.nlp.roles import SpeakerDescription
 
 if TYPE_CHECKING:
@@ -65,6 +65,28 @@ def load_name_genders() -> NameGender:
 
 
 @dataclass(frozen=True, slots=True)
+class SpeakerNouns:
+    """``config/speaker_nouns.yaml``: descriptions that refer back to a named organisation."""
+
+    business: frozenset[str]  # "the company", "the firm": the salient organisation named before
+    public: frozenset[str]  # name words of public bodies (never "the company")
+    own_name: frozenset[str]  # "the ministry": only an organisation whose name contains the noun
+
+
+@lru_cache(maxsize=1)
+def load_speaker_nouns() -> SpeakerNouns:
+    import yaml
+
+    with (CONFIG_DIR / "speaker_nouns.yaml").open(encoding="utf-8") as fh:
+        raw = yaml.safe_load(fh) or {}
+
+    def words(key: str) -> frozenset[str]:
+        return frozenset(str(w).lower() for w in raw.get(key) or [])
+
+    return SpeakerNouns(words("business_nouns"), words("public_words"), words("own_name_nouns"))
+
+
+@dataclass(frozen=True, slots=True)
 class PersonMention:
     """A person named in the article: token range and canonical full name."""
 
@@ -81,6 +103,9 @@ class ResolvedSpeaker:
     mention_start: int | None = None  # char offsets of the mention
     mention_end: int | None = None
     head: int | None = None  # token index of the mention head
+    # False when ``name`` is a description ("the operator", "analysts", "It"), not a proper name: it
+    # identifies the speaker across quotes but is never published as a name
+    proper: bool = True
 
 
 @dataclass(slots=True)
@@ -94,6 +119,8 @@ class _Context:
     people_desc: dict[str, SpeakerDescription]  # canonical -> role/country/groups from all mentions
     describe: Describe | None
     quoted: list[tuple[int, int]] = field(default_factory=list)  # token ranges inside quotations
+    nouns: SpeakerNouns | None = None
+    orgs: list[tuple[int, int, str]] | None = None  # ORG entities outside quotations (lazy)
 
 
 def _name_key(text: str) -> str:
@@ -234,6 +261,60 @@ class _Previous:
     name: str | None
     type: SpeakerKind
     paragraph: int
+    proper: bool = True
+
+
+# lower-case words inside a person's name ("Walter van der Veen", "Ibn al Haytham")
+_NAME_PARTICLES = frozenset(
+    [
+        "van",
+        "von",
+        "der",
+        "den",
+        "de",
+        "del",
+        "della",
+        "di",
+        "da",
+        "du",
+        "dos",
+        "das",
+        "le",
+        "la",
+        "al",
+        "el",
+        "bin",
+        "ibn",
+        "ben",
+        "abu",
+        "st",
+        "st.",
+        "y",
+        "e",
+    ]
+)
+
+
+def person_name(canonical: str) -> str | None:
+    """The searchable name in a person's canonical form, or None when it is not a name.
+
+    A span the tagger ran past the name is cut at a dash or bracket ("Florian Hamm - the club's largest
+    investor"); the name is the run of capitalised words (and inner particles) that ends it ("Fund
+    manager Florian Hamm" -> "Florian Hamm"); a span cut inside a name or a title ("Arsenal vice" of
+    "vice-chairman", "Walter van" of "Walter van der Veen", "Swedish trades") is no name.
+    """
+    for cut in (" - ", " \u2013 ", " \u2014 ", " (", ", "):
+        canonical = canonical.split(cut)[0]
+    words = canonical.split()
+    if not words or not words[-1][:1].isupper():
+        return None
+    k = len(words) - 1
+    while k > 0 and (words[k - 1][:1].isupper() or words[k - 1].lower() in _NAME_PARTICLES):
+        k -= 1
+    while k < len(words) and not words[k][:1].isupper():
+        k += 1  # a name does not start with a particle
+    name = " ".join(words[k:])
+    return name if name.count("(") == name.count(")") else None
 
 
 def resolve_speakers(
@@ -248,7 +329,12 @@ def resolve_speakers(
     text: str | None = None,
 ) -> list[ResolvedSpeaker]:
     """One resolved speaker per match (same order). ``people`` sorted by position, outside quotes or not."""
-    people = sorted(people, key=lambda p: p.start)
+    repaired = []
+    for p in sorted(people, key=lambda p: p.start):
+        name = person_name(p.canonical)
+        if name:
+            repaired.append(p if name == p.canonical else PersonMention(p.start, p.end, name))
+    people = repaired
     ctx = _Context(
         doc=doc,
         lex=lex,
@@ -259,6 +345,7 @@ def resolve_speakers(
         people_desc=people_desc or {},
         describe=describe,
         quoted=list(quoted_ranges),
+        nouns=load_speaker_nouns(),
     )
     out: list[ResolvedSpeaker] = [ResolvedSpeaker(None, None, "UNKNOWN")] * len(matches)
     previous: _Previous | None = None
@@ -277,20 +364,20 @@ def resolve_speakers(
                 out[i] = ResolvedSpeaker(named, None, "PERSON")
                 previous = last_person = _Previous(named, "PERSON", m.paragraph)
             elif previous is not None and m.paragraph - previous.paragraph <= 1 and previous.name:
-                out[i] = ResolvedSpeaker(previous.name, None, previous.type)
+                out[i] = ResolvedSpeaker(previous.name, None, previous.type, proper=previous.proper)
             else:
                 pending_floating.append(i)
             continue
         resolved = _resolve_mention(ctx, m, previous, last_person)
         out[i] = resolved
         if resolved.name:
-            previous = _Previous(resolved.name, resolved.type, m.paragraph)
+            previous = _Previous(resolved.name, resolved.type, m.paragraph, resolved.proper)
             if resolved.type == "PERSON":
                 last_person = previous
             # a floating quote at a paragraph's start, before its attributed sibling
             for j in pending_floating:
                 if matches[j].paragraph == m.paragraph:
-                    out[j] = ResolvedSpeaker(resolved.name, None, resolved.type)
+                    out[j] = ResolvedSpeaker(resolved.name, None, resolved.type, proper=resolved.proper)
         pending_floating = [
             j for j in pending_floating if matches[j].paragraph == m.paragraph and not out[j].name
         ]
@@ -353,8 +440,20 @@ def _resolve_mention(
     mention = span.text
     m_start, m_end = span.start_char, span.end_char
 
-    def made(name: str | None, kind: SpeakerKind) -> ResolvedSpeaker:
-        return ResolvedSpeaker(name, mention, kind, m_start, m_end, head.i)
+    def made(name: str | None, kind: SpeakerKind, proper: bool = True) -> ResolvedSpeaker:
+        return ResolvedSpeaker(name, mention, kind, m_start, m_end, head.i, proper)
+
+    def described(kind: SpeakerKind) -> ResolvedSpeaker:
+        """An unnamed speaker: the description identifies them, it is not a name."""
+        return made(mention, kind, proper=False)
+
+    def again(prev: _Previous, refers: bool = True) -> ResolvedSpeaker:
+        if prev.proper:
+            return made(prev.name, prev.type)
+        if not refers:
+            return made(prev.name, prev.type, proper=False)
+        # `Authorities said ... They said`: the description that identifies the speaker, not "They"
+        return ResolvedSpeaker(prev.name, prev.name, prev.type, m_start, m_end, head.i, False)
 
     # `Trudeau's office`, `Norman's lawyers`: a common noun owned by a person is not that person
     person = _person_at(ctx, span) if head.pos_ != "NOUN" else _person_at(ctx, doc[head.i : head.i + 1])
@@ -368,10 +467,14 @@ def _resolve_mention(
         # the tagger calls many foreign names ORG: after a person's role ("ambassador") it is a name
         role_head = head.pos_ == "NOUN" and (_person_noun(span) or _has_role(ctx, span))
         if child.ent_type_ in ("ORG", "GPE", "NORP") and not (child.dep_ == "appos" and role_head):
-            return made(speaker_mention_span(doc, child.i).text, child.ent_type_)  # type: ignore[arg-type]
+            return made(_entity_name(doc, child.i), child.ent_type_)  # type: ignore[arg-type]
         if child.dep_ == "appos" and child.pos_ == "PROPN" and head.pos_ == "NOUN":
             # an apposed name the tagger missed: `Ukraine's ambassador, Taras Hnatyuk, wrote`
             return made(_name_chunk(doc, child.i), "PERSON")
+    # `Arsenal vice-chairman David Dein said`: a title the tagger cut, then the name
+    after = _person_right_after(ctx, span)
+    if after:
+        return made(after, "PERSON")
 
     is_pronoun, gender, plural = _pronoun_gender(ctx, head.lower_)
     if not is_pronoun and head.pos_ == "NOUN":
@@ -382,8 +485,8 @@ def _resolve_mention(
     if is_pronoun:
         if plural:
             if previous is not None and previous.type != "PERSON" and previous.name:
-                return made(previous.name, previous.type)
-            return made(mention, "UNKNOWN")
+                return again(previous)
+            return described("UNKNOWN")
 
         def compatible(name: str) -> bool:
             return gender is None or ctx.genders.get(name, gender) == gender
@@ -397,21 +500,44 @@ def _resolve_mention(
             and compatible(last_person.name)
         )
         if recent_speaker and last_person is not None and (near_gap >= 1 or nearest == last_person.name):
-            return made(last_person.name, "PERSON")
+            return again(last_person)
         if nearest and near_gap <= 2:
             return made(nearest, "PERSON")
         if last_person is not None and last_person.name and compatible(last_person.name):
-            return made(last_person.name, "PERSON")
+            return again(last_person)
         if nearest:
             return made(nearest, "PERSON")
         return made(None, "PERSON")
 
+    if head.pos_ == "PRON" or head.lower_ in ("it", "its"):
+        # `It said`, `it added`: an organisation (the previous one quoted, else the salient one named
+        # shortly before); a pronoun is never a name
+        if (
+            previous is not None
+            and previous.type != "PERSON"
+            and previous.name
+            and previous.proper
+            and m.paragraph - previous.paragraph <= 1
+        ):
+            return again(previous)
+        org = (
+            _org_antecedent(ctx, head.i, None, previous, m.paragraph)
+            if head.lower_ in ("it", "its")
+            else None
+        )
+        return made(org, "ORG") if org else made(None, "ORG" if head.lower_ in ("it", "its") else "UNKNOWN")
+
     ent = head.ent_type_
     if ent in ("ORG", "GPE", "NORP") and head.pos_ != "NOUN":  # the tagger calls "the defenceman" ORG
-        return made(mention, ent)  # type: ignore[arg-type]
+        return made(_entity_name(doc, head.i), ent)  # type: ignore[arg-type]
 
     if head.pos_ == "PROPN":
-        return made(mention, "UNKNOWN")
+        if ent == "PERSON":  # a person's name the tagger cut ("Walter van" of "Walter van der Veen")
+            return made(None, "PERSON")
+        name = mention
+        if name.split()[0].lower() in ("the", "a", "an"):
+            name = name.split(maxsplit=1)[-1]
+        return made(name, "UNKNOWN") if name.count("(") == name.count(")") else described("UNKNOWN")
 
     # a description
     lemma = head.lemma_.lower()
@@ -425,30 +551,191 @@ def _resolve_mention(
             named = _person_at(ctx, doc[author.i : author.i + 1])
             if named:
                 return made(named, "PERSON")
-            return made(speaker_mention_span(doc, author.i).text, author.ent_type_ or "ORG")  # type: ignore[arg-type]
+            return made(_entity_name(doc, author.i), author.ent_type_ or "ORG")  # type: ignore[arg-type]
+        owner = _org_owner(head)
+        if owner is not None:  # `the Bank's inflation report`: the organisation speaks
+            return made(_entity_name(doc, owner.i), "ORG")
         if previous is not None and previous.name and m.paragraph - previous.paragraph <= 2:
-            return made(previous.name, previous.type)
-        return made(mention, "ORG")
-    if lemma in ctx.lex.org_nouns or head.lower_ in ctx.lex.org_nouns or head.tag_ in ("NNS", "NNPS"):
-        return made(mention, "ORG")
+            return again(previous, refers=False)
+        return described("ORG")
     determiner = next((c.lower_ for c in head.children if c.dep_ == "det"), None)
+    nouns = ctx.nouns
+    org_like = lemma in ctx.lex.org_nouns or head.lower_ in ctx.lex.org_nouns
+    if nouns is not None and (org_like or lemma in nouns.business) and head.tag_ not in ("NNS", "NNPS"):
+        if any(c.dep_ == "poss" and c.pos_ == "PROPN" for c in head.children):
+            return made(mention, "ORG")  # `Trudeau's office`: the office of a named owner
+        brand = next(
+            (
+                c
+                for c in head.children
+                if c.i > head.i and c.dep_ in ("appos", "compound", "npadvmod") and c.pos_ == "PROPN"
+            ),
+            None,
+        )
+        if brand is not None:  # `media buying company GroupM`
+            return made(_name_chunk(doc, brand.i), "ORG")
+        if determiner in ("the", "this", "that") and not _has_proper_modifier(head):
+            # `the company said`, `the firm added`: the organisation the article has been naming
+            if (
+                previous is not None
+                and previous.name
+                and not previous.proper
+                and previous.type == "ORG"
+                and m.paragraph - previous.paragraph <= 1
+                and lemma in previous.name.lower().split()
+            ):
+                return again(previous)  # `a media company said ... the company said`
+            org = _org_antecedent(ctx, head.i, lemma, previous, m.paragraph)
+            if org:
+                return made(org, "ORG")
+        return described("ORG")
+    if org_like or head.tag_ in ("NNS", "NNPS"):
+        return described("ORG")  # `analysts`, `the unions`, `officials`: a group, no name
     if determiner not in ("the", "this", "that"):
         # `a private security professional`: a new, unnamed speaker
-        return made(mention, "PERSON")
-    described = _described_person(ctx, span, head.i, last_person, _reported_gender(ctx, m))
-    if described:
-        return made(described, "PERSON")
+        return described("PERSON")
+    the_person = _described_person(ctx, span, head.i, last_person, _reported_gender(ctx, m))
+    if the_person:
+        return made(the_person, "PERSON")
     if ctx.describe is not None and not ctx.describe(span).groups and not _person_noun(span):
-        return made(mention, "UNKNOWN")  # `the operator`, `the family`: no person is described
+        return described("UNKNOWN")  # `the operator`, `the family`: no person is described
     found = _previous_person(ctx, head.i, None)
     if found and _paragraph_gap(ctx, found, head.i) <= 1:
         return made(found, "PERSON")
     if last_person is not None and last_person.name:
-        return made(last_person.name, "PERSON")
+        return again(last_person)
     found = _next_person(ctx, head.i)
     if found:
         return made(found, "PERSON")
-    return made(mention, "UNKNOWN")
+    return described("UNKNOWN")
+
+
+def _person_right_after(ctx: _Context, span: Span) -> str | None:
+    """A person named within a few tokens after the mention, in the same clause, no verb between
+    (`Arsenal vice-chairman David Dein` with "Arsenal vice" tagged as the person)."""
+    k = bisect.bisect_left(ctx.person_starts, span.end)
+    if k >= len(ctx.people):
+        return None
+    p = ctx.people[k]
+    if p.start - span.end > 3 or _inside(ctx.quoted, p.start):
+        return None
+    between = ctx.doc[span.end : p.start]
+    if any(t.pos_ in ("VERB", "AUX") or t.is_sent_start or t.text in ',;:"' for t in between):
+        return None
+    return p.canonical
+
+
+def _entity_name(doc: Doc, i: int) -> str:
+    """The name of the entity at token ``i``: the entity span (not the whole noun phrase) without a
+    leading "the", a possessive or a bracketed acronym ("The World Health Organisation (WHO)" ->
+    "World Health Organisation")."""
+    tok = doc[i]
+    if tok.ent_iob_ == "O":
+        span = speaker_mention_span(doc, i)
+    else:
+        lo = i
+        while lo > 0 and doc[lo].ent_iob_ == "I":
+            lo -= 1
+        hi = i + 1
+        while hi < len(doc) and doc[hi].ent_iob_ == "I":
+            hi += 1
+        span = doc[lo:hi]
+    tokens = [t for t in span if not t.is_space]
+    while tokens and (tokens[-1].text in ("'s", "\u2019s", "'", "\u2019") or tokens[-1].is_punct):
+        if tokens[-1].text == ")" and any(t.text == "(" for t in tokens):
+            break
+        tokens.pop()
+    if len(tokens) > 1 and tokens[0].lower_ in ("the", "a", "an"):
+        tokens.pop(0)
+    if not tokens:
+        return span.text
+    text = doc[tokens[0].i : tokens[-1].i + 1].text
+    cut = text.find(" (")
+    if cut > 0:  # `(WHO)` or an unclosed `(WHO`: the name before it
+        text = text[:cut]
+    return text
+
+
+def _org_owner(head: Token) -> Token | None:
+    """The organisation owning a document (`the Bank's minutes`, `Shell's statement`)."""
+    for c in head.children:
+        if c.dep_ == "poss" and c.pos_ == "PROPN" and c.ent_type_ == "ORG":
+            return c
+    return None
+
+
+def _has_proper_modifier(head: Token) -> bool:
+    """`the Australian government`, `the US company`: a description naming a place or a brand."""
+    return any(c.pos_ == "PROPN" or c.ent_type_ for c in head.children if c.i < head.i)
+
+
+# How far back (tokens) an organisation may be named for `the company` / `it` to refer to it.
+_ORG_WINDOW_TOKENS = 250
+
+
+def _org_mentions(ctx: _Context) -> list[tuple[int, int, str]]:
+    """(start, end, name) of the ORG entities outside quotations, in order (computed once per doc)."""
+    if ctx.orgs is None:
+        ctx.orgs = [
+            (e.start, e.end, _entity_name(ctx.doc, e.start))
+            for e in ctx.doc.ents
+            if e.label_ == "ORG" and not _inside(ctx.quoted, e.start)
+        ]
+    return ctx.orgs
+
+
+def _org_antecedent(
+    ctx: _Context, at: int, noun: str | None, previous: _Previous | None, paragraph: int
+) -> str | None:
+    """The organisation a description (`the company`, `the bank`) or `it` refers to.
+
+    Candidates: organisations named in the ``_ORG_WINDOW_TOKENS`` before ``at``, of a kind the noun
+    allows (a business noun excludes public bodies; `the ministry` needs "Ministry" in the name). The
+    most salient wins: mentions so far (a short form counts for its long form), the noun in the name,
+    being the previous speaker; ties go to the most recent.
+    """
+    nouns = ctx.nouns
+    orgs = [o for o in _org_mentions(ctx) if o[1] <= at]
+    window = [o for o in orgs if o[0] >= at - _ORG_WINDOW_TOKENS]
+
+    def words(name: str) -> set[str]:
+        return {w.lower().strip(".,'") for w in name.split()}
+
+    def allowed(name: str) -> bool:
+        if noun is None or nouns is None:
+            return True
+        if noun in nouns.own_name and (noun not in nouns.business):
+            return noun in words(name)
+        if noun in nouns.business:
+            return not (words(name) & nouns.public) or noun in words(name)
+        return False
+
+    def related(a: str, b: str) -> bool:
+        a, b = a.lower(), b.lower()
+        return a == b or a.startswith(b + " ") or b.startswith(a + " ")
+
+    if (
+        previous is not None
+        and previous.name
+        and previous.proper
+        and previous.type == "ORG"
+        and paragraph - previous.paragraph <= 1
+        and allowed(previous.name)
+    ):
+        return previous.name  # `Shell said ... The company said`: the organisation just quoted
+    best: tuple[float, int, str] | None = None
+    for start, _, name in window:
+        if not name[:1].isupper() or not allowed(name) or _name_key(name.split()[-1]) in ctx.surnames:
+            continue  # (a person's name the tagger called ORG is no organisation)
+        score = float(sum(1 for o in orgs if related(o[2], name)))
+        if noun is not None and noun in words(name):
+            score += 3
+        if previous is not None and previous.name and previous.type == "ORG" and related(previous.name, name):
+            score += 2
+        key = (score, start, name)
+        if best is None or key[:2] > best[:2]:
+            best = key
+    return best[2] if best else None
 
 
 def _person_noun(span: Span) -> bool:
