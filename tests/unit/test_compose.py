@@ -9,6 +9,7 @@ Docker client with the compose plugin exists, ``docker compose config -q`` check
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -69,6 +70,17 @@ def test_images_match_the_devstack_versions(compose: dict[str, Any], service: st
 def test_long_running_services_have_health_checks(compose: dict[str, Any], service: str) -> None:
     check = compose["services"][service]["healthcheck"]
     assert check["test"] and check["retries"] >= 3
+
+
+def test_api_health_check_asks_the_health_route(compose: dict[str, Any]) -> None:
+    # /healthz answers 503 when Elasticsearch is unreachable, so the container turns unhealthy;
+    # a static page such as /openapi.json would stay "healthy" with search down.
+    from pipeline.api.routes import router
+
+    command = " ".join(compose["services"]["api"]["healthcheck"]["test"])
+    asked = set(re.findall(r"http://[^/'\"\s]+(/[^'\"\s)]*)", command))
+    health_routes = {getattr(r, "path", None) for r in router.routes if "health" in getattr(r, "tags", [])}
+    assert asked == health_routes == {"/healthz"}
 
 
 @pytest.mark.parametrize(
