@@ -314,9 +314,23 @@ def _cue_content(doc: Doc, tok: Token, lex: CueLexicon, bounds: _Bounds) -> _Att
             return _Attribution(tok.i, speaker, _trim(doc, c_lo, c_hi), "ccomp-right")
         a_lo, a_hi = _attribution_range(doc, tok, speaker)
         if c_hi <= a_lo:  # `..., X said`
-            return _Attribution(tok.i, speaker, _trim(doc, s_lo, a_lo), "ccomp-left")
+            left = _trim(doc, s_lo, a_lo)
+            if _words(doc, *left) >= 3 or s_hi - a_hi <= 2 or speaker is None or speaker > tok.i:
+                return _Attribution(tok.i, speaker, left, "ccomp-left")
+            # `OTTAWA — X says Y`: a dateline parsed as the complement; the statement follows the cue
+            return _Attribution(tok.i, speaker, _trim(doc, a_hi, s_hi), "right")
         return _Attribution(tok.i, speaker, _trim(doc, s_lo, s_hi), "ccomp-around")
-    if any(c.dep_ in ("dobj", "attr", "acomp") for c in tok.children):
+    obj = next((c for c in tok.children if c.dep_ == "dobj" and c.i > tok.i), None)
+    if (
+        obj is not None
+        and obj.pos_ == "PROPN"
+        and tok.i - s_lo > 3
+        and doc[tok.i - 1].text == ","
+        and _trim(doc, tok.i + 1, s_hi)[1] == int(obj.right_edge.i) + 1
+    ):
+        # `..., argued Lind.`: an inverted attribution parsed with the speaker as the object
+        return _Attribution(tok.i, int(obj.i), _trim(doc, s_lo, tok.i - 1), "tail")
+    if any(c.dep_ in ("dobj", "attr", "acomp") and c.i > tok.i for c in tok.children):
         return _Attribution(tok.i, speaker, None, "object")  # "added a goal": not speech
     a_lo, a_hi = _attribution_range(doc, tok, speaker)
     a_lo, a_hi = max(a_lo, s_lo), min(a_hi, s_hi)

@@ -130,6 +130,28 @@ POSITIVE = [
             "official",
         ),
     ),
+    # a dateline the parser takes for the complement: the statement follows the cue
+    (
+        "HALIFAX \u2014 Opposition Leader Mara Lind says Premier Tom Hale is the most divisive premier "
+        "in the history of the province.",
+        (
+            "indirect",
+            "Premier Tom Hale is the most divisive premier in the history of the province",
+            "says",
+            "Lind",
+        ),
+    ),
+    # an inverted clause-final attribution the parser reads as verb + object
+    (
+        "That is not just a problem for the young people who are affected, but for society at large, "
+        "argued Lind.",
+        (
+            "indirect",
+            "That is not just a problem for the young people who are affected, but for society at large",
+            "argued",
+            "Lind",
+        ),
+    ),
     # a quotation after the reported clause's colon is the rest of the statement
     (
         'Okafor said the harbour was ready: "We can take the big ships again."',
