@@ -270,7 +270,12 @@ class _Bounds:
         k = bisect.bisect_right(self.breaks, tok.i)
         lo = self.breaks[k - 1] + 1 if k > 0 else 0
         hi = self.breaks[k] if k < len(self.breaks) else len(self.doc)
-        return max(lo, sent.start), min(hi, sent.end)
+        end = sent.end
+        # `he lost 16 lbs. since ...`: an abbreviation's period is no sentence end when lower case follows
+        doc = self.doc
+        while end < hi and doc[end].is_lower and doc[end - 1].text.endswith(".") and end - sent.end < 80:
+            end = doc[end].sent.end
+        return max(lo, sent.start), min(hi, end)
 
 
 def _cue_attribution(doc: Doc, tok: Token, lex: CueLexicon, bounds: _Bounds) -> _Attribution | None:
@@ -311,6 +316,8 @@ def _cue_content(doc: Doc, tok: Token, lex: CueLexicon, bounds: _Bounds) -> _Att
             comp = None  # the complement lay across a paragraph break (a heading merged in): ignore it
     if comp is not None:
         if c_lo > tok.i:  # `X said (that) ...`: include the complementiser if it precedes
+            if c_hi >= tok.sent.end - 1 and s_hi > tok.sent.end:
+                c_hi = s_hi  # the parser's sentence ended at an abbreviation ("16 lbs. since ...")
             return _Attribution(tok.i, speaker, _trim(doc, c_lo, c_hi), "ccomp-right")
         a_lo, a_hi = _attribution_range(doc, tok, speaker)
         if c_hi <= a_lo:  # `..., X said`

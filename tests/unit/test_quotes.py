@@ -152,6 +152,16 @@ POSITIVE = [
             "Lind",
         ),
     ),
+    # an abbreviation's period followed by lower case does not end the statement
+    (
+        "Lind says she has lost 16 lbs. since she signed up for the city's walking program.",
+        (
+            "indirect",
+            "she has lost 16 lbs. since she signed up for the city's walking program",
+            "says",
+            "Lind",
+        ),
+    ),
     # a quotation after the reported clause's colon is the rest of the statement
     (
         'Okafor said the harbour was ready: "We can take the big ships again."',
