@@ -29,10 +29,10 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
+from pipeline.scratch import scratch_settings
 from pipeline.settings import PROJECT_ROOT, Settings, load_settings
 
 CORPORA = PROJECT_ROOT.parent / "shared" / "data" / "corpora"
@@ -141,15 +141,11 @@ def end_to_end(
     import threading
 
     from pipeline.index.client import make_client
+    from pipeline.scratch import remove_scratch, settings_env
     from pipeline.stream.commands import ensure_all
-    from pipeline.stream.topics import delete_topics
 
     asyncio.run(ensure_all(settings))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("QUOTEWIRE_")}
-    for name, value in settings.model_dump().items():
-        if value is not None and not hasattr(value, "get_secret_value"):
-            env[f"QUOTEWIRE_{name.upper()}"] = str(value)
-    env["QUOTEWIRE_WORKER_PROCESSES"] = str(processes)
+    env = settings_env(settings.model_copy(update={"worker_processes": processes}))
     log = Path(tempfile.gettempdir()) / f"{settings.consumer_group}.log"
     quotewire = str(Path(sys.executable).parent / "quotewire")
     with log.open("wb") as out:
@@ -201,11 +197,8 @@ def end_to_end(
     finally:
         worker.terminate()
         worker.wait(timeout=120)
-        names = client.indices.get(index=f"{settings.index_prefix}-*", allow_no_indices=True)
-        for name in list(names):
-            client.indices.delete(index=name)
         client.close()
-        asyncio.run(delete_topics(settings))
+        asyncio.run(remove_scratch(settings))
 
 
 def main() -> None:
@@ -217,16 +210,7 @@ def main() -> None:
 
     from pipeline.stream.pool import pool_size
 
-    run = uuid.uuid4().hex[:8]
-    settings = load_settings().model_copy(
-        update={
-            "index_prefix": f"qwbench-{run}",
-            "topic_raw": f"qwbench-{run}.raw",
-            "topic_enriched": f"qwbench-{run}.enriched",
-            "topic_dead_letter": f"qwbench-{run}.dead-letter",
-            "consumer_group": f"qwbench-{run}",
-        }
-    )
+    settings = scratch_settings(load_settings(), "qwbench")
     processes = pool_size(args.processes)
     articles = sample(args.articles)
     chars = sum(len(a["text"]) for a in articles)

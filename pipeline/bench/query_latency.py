@@ -461,14 +461,9 @@ async def _count(settings: Settings) -> int:
 
 
 async def _drop(settings: Settings) -> None:
-    from pipeline.index.client import make_async_client
-    from pipeline.index.schema import drop_indices
+    from pipeline.scratch import drop_scratch_indices
 
-    client = make_async_client(settings)
-    try:
-        await drop_indices(client, settings.index_prefix)
-    finally:
-        await client.close()
+    await drop_scratch_indices(settings)
 
 
 if __name__ == "__main__":

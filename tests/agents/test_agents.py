@@ -9,20 +9,20 @@ from __future__ import annotations
 
 import asyncio
 import json
-import uuid
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
 
 from pipeline.index.client import make_async_client
-from pipeline.index.schema import drop_indices, ensure_indices
+from pipeline.index.schema import ensure_indices
+from pipeline.scratch import remove_scratch, scratch_settings
 from pipeline.settings import Settings
 from pipeline.stream.agents import AGENT_NAME
 from pipeline.stream.app import make_app
 from pipeline.stream.deadletter import decode_rejected
 from pipeline.stream.metrics import PipelineMetrics
-from pipeline.stream.topics import delete_topics, ensure_topics
+from pipeline.stream.topics import ensure_topics
 
 pytestmark = pytest.mark.integration
 
@@ -41,17 +41,11 @@ ARTICLES = [
 
 @pytest.fixture
 def settings(devstack: Settings) -> Settings:
-    run = uuid.uuid4().hex[:10]
-    return devstack.model_copy(
-        update={
-            "index_prefix": f"qwtest-agent-{run}",
-            "topic_raw": f"qwtest-agent-{run}.raw",
-            "topic_enriched": f"qwtest-agent-{run}.enriched",
-            "topic_dead_letter": f"qwtest-agent-{run}.dead-letter",
-            "consumer_group": f"qwtest-agent-{run}",
-            "worker_processes": 1,  # the machine has two cores, shared with everything else
-            "worker_batch_seconds": 0.2,
-        }
+    return scratch_settings(
+        devstack,
+        "qwtest-agent",
+        worker_processes=1,  # the machine has two cores, shared with everything else
+        worker_batch_seconds=0.2,
     )
 
 
@@ -59,9 +53,8 @@ def settings(devstack: Settings) -> Settings:
 async def es(settings: Settings) -> AsyncIterator[Any]:
     client = make_async_client(settings)
     yield client
-    await drop_indices(client, settings.index_prefix)
     await client.close()
-    await delete_topics(settings)
+    await remove_scratch(settings)
 
 
 async def _until(check: Callable[[], bool], timeout: float = 120.0) -> None:

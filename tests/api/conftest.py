@@ -21,6 +21,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from pipeline.models import Article
+from pipeline.scratch import drop_scratch_indices
 from pipeline.settings import PROJECT_ROOT, Settings
 
 DATA = PROJECT_ROOT.parent / "shared" / "data"
@@ -87,17 +88,6 @@ async def _fill(settings: Settings, articles: list[Article]) -> int:
         await client.close()
 
 
-async def _drop(settings: Settings) -> None:
-    from pipeline.index.client import make_async_client
-    from pipeline.index.schema import drop_indices
-
-    client = make_async_client(settings)
-    try:
-        await drop_indices(client, settings.index_prefix)
-    finally:
-        await client.close()
-
-
 @pytest.fixture(scope="session")
 def api_settings(devstack: Settings) -> Iterator[Settings]:
     """Settings whose indices hold the seed and the corpus sample (the stack's other settings kept)."""
@@ -105,7 +95,7 @@ def api_settings(devstack: Settings) -> Iterator[Settings]:
     quotes = asyncio.run(_fill(settings, sample_articles()))
     assert quotes > 50, "the sample should give the facets and pager something to show"
     yield settings
-    asyncio.run(_drop(settings))
+    asyncio.run(drop_scratch_indices(settings))
 
 
 @pytest.fixture(scope="session")

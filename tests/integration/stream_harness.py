@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import socket
 import subprocess
@@ -15,11 +14,11 @@ import sys
 import threading
 import time
 import urllib.request
-import uuid
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from pipeline.scratch import remove_scratch, scratch_settings, settings_env
 from pipeline.settings import PROJECT_ROOT, Settings
 
 DATA = PROJECT_ROOT.parent / "shared" / "data"
@@ -28,29 +27,7 @@ QUOTEWIRE = str(Path(sys.executable).parent / "quotewire")
 
 def isolated_settings(base: Settings, label: str, **extra: Any) -> Settings:
     """Unique topics, index prefix and consumer group, so parallel runs never meet."""
-    run = f"{label}-{uuid.uuid4().hex[:8]}"
-    return base.model_copy(
-        update={
-            "index_prefix": f"qwtest-{run}",
-            "topic_raw": f"qwtest-{run}.raw",
-            "topic_enriched": f"qwtest-{run}.enriched",
-            "topic_dead_letter": f"qwtest-{run}.dead-letter",
-            "consumer_group": f"qwtest-{run}",
-            **extra,
-        }
-    )
-
-
-def settings_env(settings: Settings) -> dict[str, str]:
-    """The QUOTEWIRE_* environment that makes a subprocess use these settings."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("QUOTEWIRE_")}
-    for name, value in settings.model_dump().items():
-        if value is None:
-            continue
-        if hasattr(value, "get_secret_value"):
-            value = value.get_secret_value()
-        env[f"QUOTEWIRE_{name.upper()}"] = str(value)
-    return env
+    return scratch_settings(base, f"qwtest-{label}", **extra)
 
 
 def free_port() -> int:
@@ -206,19 +183,9 @@ class Index:
         return [h["_source"] | {"_id": h["_id"]} for h in hits]
 
     def close(self) -> None:
-        """Delete the test's indices (by concrete name: wildcard deletes are refused) and topics."""
-        names = self.client.indices.get(index=f"{self.settings.index_prefix}-*", allow_no_indices=True)
-        for name in list(names):
-            self.client.indices.delete(index=name)
+        """Delete the test's indices and topics (and Faust's leader topic for its group)."""
         self.client.close()
-        delete_topics(self.settings)
-
-
-def delete_topics(settings: Settings) -> None:
-    """The test's topics, and the leader topic Faust creates for its consumer group."""
-    from pipeline.stream.topics import delete_topics as delete
-
-    asyncio.run(delete(settings))
+        asyncio.run(remove_scratch(self.settings))
 
 
 def group_lag(settings: Settings) -> int:

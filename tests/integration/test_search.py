@@ -17,7 +17,7 @@ from elasticsearch import AsyncElasticsearch
 
 from pipeline.index.client import make_async_client
 from pipeline.index.queries import QuoteQuery
-from pipeline.index.schema import drop_indices, ensure_indices
+from pipeline.index.schema import ensure_indices
 from pipeline.index.search import (
     IndexMissingError,
     get_article,
@@ -28,6 +28,7 @@ from pipeline.index.search import (
 )
 from pipeline.index.writer import write_articles
 from pipeline.models import Article, EnrichedArticle, Quote, Speaker
+from pipeline.scratch import drop_scratch_indices
 from pipeline.settings import PROJECT_ROOT, Settings
 
 pytestmark = pytest.mark.integration
@@ -123,18 +124,11 @@ def indexed(devstack: Settings) -> Iterator[Settings]:
         finally:
             await client.close()
 
-    async def drop() -> None:
-        client = make_async_client(settings)
-        try:
-            await drop_indices(client, settings.index_prefix)
-        finally:
-            await client.close()
-
     asyncio.run(load())
     try:
         yield settings
     finally:
-        asyncio.run(drop())
+        asyncio.run(drop_scratch_indices(settings))
 
 
 @pytest.fixture
