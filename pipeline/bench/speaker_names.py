@@ -115,7 +115,10 @@ def junk_reason(name: str) -> str | None:
         return "generic"
     if name.count("(") != name.count(")"):
         return "brackets"
-    if len(words) > 1 and words[-1][:1].islower():
+    if "'s " in name and name[:1].isupper() and len(words) <= 6:
+        return None  # "Eliot Spitzer's office": an owned organisation, named by its owner
+    last = words[-1]
+    if len(words) > 1 and last[:1].islower() and not last.partition("-")[2][:1].isupper():  # "al-Sabah"
         return "cut"
     return None
 

@@ -295,6 +295,14 @@ _NAME_PARTICLES = frozenset(
 )
 
 
+def _capitalised(word: str) -> bool:
+    """A name word: "Dein", "O'Neill", also a particle glued by a hyphen ("al-Sabah", "bin-Laden")."""
+    if word[:1].isupper():
+        return True
+    head, _, rest = word.partition("-")
+    return head.lower() in _NAME_PARTICLES and rest[:1].isupper()
+
+
 def person_name(canonical: str) -> str | None:
     """The searchable name in a person's canonical form, or None when it is not a name.
 
@@ -306,12 +314,12 @@ def person_name(canonical: str) -> str | None:
     for cut in (" - ", " \u2013 ", " \u2014 ", " (", ", "):
         canonical = canonical.split(cut)[0]
     words = canonical.split()
-    if not words or not words[-1][:1].isupper():
+    if not words or not _capitalised(words[-1]):
         return None
     k = len(words) - 1
-    while k > 0 and (words[k - 1][:1].isupper() or words[k - 1].lower() in _NAME_PARTICLES):
+    while k > 0 and (_capitalised(words[k - 1]) or words[k - 1].lower() in _NAME_PARTICLES):
         k -= 1
-    while k < len(words) and not words[k][:1].isupper():
+    while k < len(words) and not _capitalised(words[k]):
         k += 1  # a name does not start with a particle
     name = " ".join(words[k:])
     return name if name.count("(") == name.count(")") else None
@@ -529,7 +537,13 @@ def _resolve_mention(
 
     ent = head.ent_type_
     if ent in ("ORG", "GPE", "NORP") and head.pos_ != "NOUN":  # the tagger calls "the defenceman" ORG
-        return made(_entity_name(doc, head.i), ent)  # type: ignore[arg-type]
+        name = _entity_name(doc, head.i)
+        generic = name.lower()
+        if ctx.nouns is not None and generic in ctx.nouns.business | ctx.nouns.own_name:
+            # `the Bank said` (the central bank named before), `Company officials said`
+            org = _org_antecedent(ctx, head.i, generic, previous, m.paragraph)
+            return made(org, "ORG") if org else described("ORG")
+        return made(name, ent)  # type: ignore[arg-type]
 
     if head.pos_ == "PROPN":
         if ent == "PERSON":  # a person's name the tagger cut ("Walter van" of "Walter van der Veen")
@@ -562,8 +576,15 @@ def _resolve_mention(
     nouns = ctx.nouns
     org_like = lemma in ctx.lex.org_nouns or head.lower_ in ctx.lex.org_nouns
     if nouns is not None and (org_like or lemma in nouns.business) and head.tag_ not in ("NNS", "NNPS"):
-        if any(c.dep_ == "poss" and c.pos_ == "PROPN" for c in head.children):
-            return made(mention, "ORG")  # `Trudeau's office`: the office of a named owner
+        owner = next((c for c in head.children if c.dep_ == "poss" and c.pos_ == "PROPN"), None)
+        if owner is not None and owner.ent_type_ not in ("GPE", "LOC", "NORP"):
+            # `Trudeau's office`: the office of a named owner, by the owner's full name
+            who = _person_at(ctx, doc[owner.i : owner.i + 1])
+            if who is None:
+                return made(mention, "ORG")
+            return made(
+                f"{who}'s {doc[owner.i + 1 : span.end].text.removeprefix(chr(39) + 's').strip()}", "ORG"
+            )
         brand = next(
             (
                 c
@@ -649,11 +670,22 @@ def _entity_name(doc: Doc, i: int) -> str:
         tokens.pop(0)
     if not tokens:
         return span.text
-    text = doc[tokens[0].i : tokens[-1].i + 1].text
+    end = tokens[-1].i + 1
+    if tokens[-1].lower_ in _CONNECTORS and end < len(doc) and doc[end].text[:1].isupper():
+        # `the Organisation for Economic Co-operation and | Development`: the tagger stopped early
+        while end < len(doc) and (doc[end].text[:1].isupper() or doc[end].lower_ in _CONNECTORS):
+            end += 1
+        while end - 1 > tokens[0].i and doc[end - 1].lower_ in _CONNECTORS:
+            end -= 1
+        tokens.append(doc[end - 1])
+    text = doc[tokens[0].i : end].text.rstrip("<>*_=+#|")
     cut = text.find(" (")
     if cut > 0:  # `(WHO)` or an unclosed `(WHO`: the name before it
         text = text[:cut]
     return text
+
+
+_CONNECTORS = frozenset({"of", "the", "and", "for", "&", "de", "on"})
 
 
 def _org_owner(head: Token) -> Token | None:

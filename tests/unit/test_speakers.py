@@ -6,7 +6,7 @@ import pytest
 
 from pipeline.enrich import Enricher
 from pipeline.models import Article, Quote
-from pipeline.nlp.speakers import load_name_genders
+from pipeline.nlp.speakers import load_name_genders, person_name
 from pipeline.settings import Settings
 
 
@@ -170,3 +170,106 @@ GENDERS = [("Maria", "f"), ("Peter", "m"), ("Xqzvbt", None)]
 def test_first_name_gender_table(first: str, gender: str | None) -> None:
     got = load_name_genders()(first)
     assert (got[0] if got else None) == gender
+
+
+# a generic description resolves to the organisation the article names (of a compatible kind)
+ORG_ANTECEDENTS = [
+    (
+        "Halberg Industries reported higher sales on Tuesday.\n\n"
+        "The company said that demand for frozen meals had doubled.",
+        "frozen meals",
+        "Halberg Industries",
+    ),
+    (
+        "Brenmark Bank cut its lending rate on Monday. It said that mortgage demand had slowed.",
+        "mortgage",
+        "Brenmark Bank",
+    ),
+    # "the bank" prefers the organisation whose name says bank
+    (
+        "Talvo Motors borrowed 40 million dollars from Estra Bank last year.\n\n"
+        "The bank said that the loan had been repaid.",
+        "loan had been repaid",
+        "Estra Bank",
+    ),
+    # "the company" is not a public body named more recently
+    (
+        "The European Commission fined Lorvin Chemicals on Monday. The company said that it would appeal.",
+        "would appeal",
+        "Lorvin Chemicals",
+    ),
+    (
+        "Shares in Corvex Mining fell sharply.\n\n"
+        '"We are disappointed with the drilling results," the firm said.',
+        "drilling results",
+        "Corvex Mining",
+    ),
+    # a title the tagger cut off ("vice-") is not the name: the name that follows is
+    (
+        "Rovers vice-chairman Tom Hale said that the club would sell its stadium.",
+        "sell its stadium",
+        "Tom Hale",
+    ),
+    # an organisation by its name, without its acronym in brackets
+    (
+        "The World Trade Organisation (WTO) said that tariffs would rise.",
+        "tariffs",
+        "World Trade Organisation",
+    ),
+    # an owned office by its owner's full name
+    (
+        "Prime Minister Alan Reeve visited the plant.\n\n"
+        "Reeve's office said that the visit had been planned.",
+        "had been planned",
+        "Alan Reeve's office",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "words", "name"), ORG_ANTECEDENTS)
+def test_descriptions_resolve_to_the_named_organisation(
+    enricher: Enricher, text: str, words: str, name: str
+) -> None:
+    assert _quote_containing(_quotes(enricher, text), words).speaker.name == name
+
+
+# no organisation or person named: no name, the words of the text as mention (never "It" as a name)
+NO_NAME = [
+    ("Analysts said that the shares were undervalued.", "undervalued", "Analysts", "ORG"),
+    ("The company said that profits would fall this year.", "profits would fall", "The company", "ORG"),
+    ("It said that the rules would change in May.", "rules would change", "It", "ORG"),
+    ("The unions said that the strike would go ahead.", "strike would go ahead", "The unions", "ORG"),
+    (
+        "Economists at Delmar Bank said that inflation would ease.",
+        "inflation",
+        "Economists at Delmar Bank",
+        "ORG",
+    ),
+    ("A spokesman said that the plant would reopen.", "plant would reopen", "A spokesman", "PERSON"),
+]
+
+
+@pytest.mark.parametrize(("text", "words", "mention", "kind"), NO_NAME)
+def test_generic_speakers_have_no_name(
+    enricher: Enricher, text: str, words: str, mention: str, kind: str
+) -> None:
+    speaker = _quote_containing(_quotes(enricher, text), words).speaker
+    assert (speaker.name, speaker.mention, speaker.type) == (None, mention, kind)
+
+
+# a person's canonical form -> the searchable name (None: the span was cut inside a name or a title)
+PERSON_NAMES = [
+    ("Anatoly Antonov", "Anatoly Antonov"),
+    ("Walter van der Veen", "Walter van der Veen"),
+    ("Ali al-Khalifa al-Sabah", "Ali al-Khalifa al-Sabah"),
+    ("Fund manager Lena Vogt - the club's largest investor", "Lena Vogt"),
+    ("Rovers vice", None),
+    ("Walter van", None),
+    ("Swedish trades", None),
+    ("Ivan Petrov (ret", "Ivan Petrov"),
+]
+
+
+@pytest.mark.parametrize(("canonical", "name"), PERSON_NAMES)
+def test_person_names_are_whole_names(canonical: str, name: str | None) -> None:
+    assert person_name(canonical) == name
