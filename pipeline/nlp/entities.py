@@ -494,6 +494,17 @@ def _acronym(name: str) -> str:
     return "".join(w[0] for w in words if w.lower() not in _ACRONYM_SKIP and w[:1].isupper())
 
 
+def _acronym_suffix(name: str, acronym: str) -> str:
+    """The words of ``name`` the acronym abbreviates: "London and Hong Kong, the London Stock Exchange"
+    + "LSE" -> "London Stock Exchange" (the longest tail whose initials are the acronym), else ``name``."""
+    words = name.split()
+    for k in range(len(words) - 1):
+        tail = " ".join(words[k:])
+        if tail.split()[0][:1].isupper() and _acronym(tail).upper() == acronym.upper():
+            return tail.strip(" ,")
+    return name
+
+
 def _org_names(entities: list[Entity], text: str) -> dict[str, str]:
     """Folded organisation mention -> long form: each multi-word ORG name under its own key and its
     acronym's, and acronyms defined in parentheses. Only acronyms the article actually uses are kept
@@ -503,7 +514,7 @@ def _org_names(entities: list[Entity], text: str) -> dict[str, str]:
         if e.label == "ORG" and len(e.canonical.split()) >= 2:
             long_forms.setdefault(fold(e.canonical), e.canonical)
     for match in _DEFINED_ACRONYM.finditer(text):
-        name = match.group(1)
+        name = _acronym_suffix(match.group(1), match.group(2))
         if name.lower().startswith("the "):
             name = name[4:]
         long_forms.setdefault(fold(name), name)

@@ -233,6 +233,29 @@ def test_descriptions_resolve_to_the_named_organisation(
     assert _quote_containing(_quotes(enricher, text), words).speaker.name == name
 
 
+# the label of a speaker corrected from the words before the name
+RELABELED = [
+    ("Dutch retail bank Ovara has said that it is in talks with a buyer.", "in talks", "Ovara", "ORG"),
+    ('"There is great scope for exports," said Mr Mukerjee.', "great scope", "Mukerjee", "PERSON"),
+    # an acronym's long form is the words it abbreviates, not the clause before them
+    (
+        "Air Lanka will list its shares in London and Hong Kong, the London Stock Exchange (LSE) has said."
+        "\n\nThe LSE said that it welcomed the listing.",
+        "welcomed the listing",
+        "London Stock Exchange",
+        "ORG",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "words", "name", "kind"), RELABELED)
+def test_speaker_labels_follow_the_words_before_the_name(
+    enricher: Enricher, text: str, words: str, name: str, kind: str
+) -> None:
+    speaker = _quote_containing(_quotes(enricher, text), words).speaker
+    assert (speaker.name, speaker.type) == (name, kind)
+
+
 # no organisation or person named: no name, the words of the text as mention (never "It" as a name)
 NO_NAME = [
     ("Analysts said that the shares were undervalued.", "undervalued", "Analysts", "ORG"),
@@ -246,6 +269,13 @@ NO_NAME = [
         "ORG",
     ),
     ("A spokesman said that the plant would reopen.", "plant would reopen", "A spokesman", "PERSON"),
+    # a newspaper is not the company the article is about
+    (
+        "Shares in Corvex Mining fell.\n\nThe newspaper said that 300 jobs would go.",
+        "300 jobs",
+        "The newspaper",
+        "UNKNOWN",
+    ),
 ]
 
 
