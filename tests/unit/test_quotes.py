@@ -162,6 +162,28 @@ POSITIVE = [
             "Lind",
         ),
     ),
+    # a participle after the reported clause is a statement of its own, by the same speaker (nested)
+    (
+        "Lind said the vote showed her party needs renewal, noting that its share of the vote rose.",
+        (
+            "indirect",
+            "the vote showed her party needs renewal, noting that its share of the vote rose",
+            "said",
+            "Lind",
+        ),
+    ),
+    (
+        "Lind said the vote showed her party needs renewal, noting that its share of the vote rose.",
+        ("indirect", "that its share of the vote rose", "noting", "Lind"),
+    ),
+    (
+        "Mr. Lind argued that the move hurt his group, noting the board lobbies its members by e-mail.",
+        ("indirect", "the board lobbies its members by e-mail", "noting", "Lind"),
+    ),
+    (
+        '"It does say that in the letter," Kim confirmed, adding that "nobody told us."',
+        ("mixed", 'that "nobody told us."', "adding", "Kim"),
+    ),
     # a quotation after the reported clause's colon is the rest of the statement
     (
         'Okafor said the harbour was ready: "We can take the big ships again."',
