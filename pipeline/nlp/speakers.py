@@ -361,7 +361,7 @@ def resolve_speakers(
     pending_floating: list[int] = []
     order = sorted(range(len(matches)), key=lambda i: matches[i].start)
     p_starts = [start for start, _ in _paragraphs(text if text is not None else doc.text)]
-    tok_starts = [t.idx for t in doc]
+    tok_starts: list[int] = []  # token start offsets, built on the first floating quote (a full token walk)
     prev_end = 0  # end of the previous quote: narrative before a floating quote starts after it
     for i in order:
         m = matches[i]
@@ -403,6 +403,8 @@ def _named_before(
     lo_char = max(p_start, prev_end)
     if lo_char >= m.start:
         return None
+    if not tok_starts:
+        tok_starts.extend(t.idx for t in ctx.doc)
     lo = bisect.bisect_left(tok_starts, lo_char)
     hi = bisect.bisect_left(tok_starts, m.start)
     k = bisect.bisect_left(ctx.person_starts, hi) - 1
