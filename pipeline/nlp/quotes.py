@@ -584,9 +584,10 @@ def extract_quotes(
             )
         taken.append((start, q.end))
 
-    # 2. Reported speech (indirect, or mixed when it carries quoted fragments). A participle's statement
-    # inside another reported statement (`X said A, noting B`) is reported too: B is a statement of its
-    # own, and A's span keeps B (evaluation data differ on where A ends).
+    # 2. Reported speech (indirect, or mixed when it carries quoted fragments). A statement attributed
+    # inside another reported statement (`X said A, noting B`, `X said Y told him B`) is reported too,
+    # and the outer span keeps it (evaluation data differ on where the outer statement ends). The
+    # `according to` sentence is too coarse a span to nest in.
     reported: set[tuple[int, int]] = set()
     for pos in cue_positions:
         att = cues[pos]
@@ -607,12 +608,20 @@ def extract_quotes(
                 start, end = min(start, q.start), max(end, q.end)
         if lemma in lex.speech_only:
             continue  # "believe", "went on": a cue only next to a quotation
-        participle = doc[pos].tag_ == "VBG" and doc[pos - 1].text == "," and c_lo > pos
+        cue_char = doc[pos].idx
         if any(
             s < end
             and e > start
             and (min(e, end) - max(s, start)) > 0.5 * (end - start)
-            and not (participle and (s, e) in reported)
+            # `X said A, noting B` / `X said Y told him B`: an attribution inside a reported statement
+            # reports a statement of its own
+            and not (
+                (s, e) in reported
+                and s <= start
+                and end <= e
+                and s <= cue_char < e
+                and (s, e) != (start, end)
+            )
             for s, e in taken
         ):
             continue  # a quotation already attributed covers it
@@ -620,7 +629,8 @@ def extract_quotes(
             QuoteMatch(start, end, kind, doc[pos].text, pos, att.speaker, para_of(start), False, att.rule)
         )
         taken.append((start, end))
-        reported.add((start, end))
+        if att.rule != "according-to":
+            reported.add((start, end))
 
     # 3. Speaker labels: `Pence: ...` (headlines, transcripts) at a paragraph's start
     for p_index, (p_start, p_end) in enumerate(paragraphs):
@@ -639,7 +649,8 @@ def extract_quotes(
         taken.append((start, end))
 
     results = _drop_floating_noise(doc, results, quotations, q_tokens, taken)
-    results.sort(key=lambda m: (m.start, m.end))
+    # in the order statements end: a statement nested in another comes before the one containing it
+    results.sort(key=lambda m: (m.end, -m.start))
     return results
 
 

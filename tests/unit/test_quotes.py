@@ -184,6 +184,11 @@ POSITIVE = [
         '"It does say that in the letter," Kim confirmed, adding that "nobody told us."',
         ("mixed", 'that "nobody told us."', "adding", "Kim"),
     ),
+    # a statement attributed inside another reported statement is reported too
+    (
+        "Lind said she heard from many voters who said they would stay home on election day.",
+        ("indirect", "they would stay home on election day", "said", "voters"),
+    ),
     # a quotation after the reported clause's colon is the rest of the statement
     (
         'Okafor said the harbour was ready: "We can take the big ships again."',
@@ -280,3 +285,10 @@ def test_speaker_label_at_paragraph_start(nlp: Language, text: str, speaker: str
 def test_quoted_title_before_an_attribution_is_not_the_statement(nlp: Language) -> None:
     found = _extract(nlp, 'On "The Morning Harbour Show," the mayor said the berths would reopen in spring.')
     assert not any(kind == "direct" for kind, *_ in found)
+
+
+def test_a_nested_statement_is_listed_before_the_one_containing_it(nlp: Language) -> None:
+    found = _extract(
+        nlp, "Lind said she heard from many voters who said they would stay home on election day."
+    )
+    assert [(cue, who) for _, _, cue, who in found] == [("said", "voters"), ("said", "Lind")]
