@@ -455,6 +455,8 @@ def _resolve_mention(
 
     def described(kind: SpeakerKind) -> ResolvedSpeaker:
         """An unnamed speaker: the description identifies them, it is not a name."""
+        if _acronym_like(head.text):  # `The CIPS`, `M&S`: a name the tagger did not see
+            return made(mention, kind)
         return made(mention, kind, proper=False)
 
     def again(prev: _Previous, refers: bool = True) -> ResolvedSpeaker:
@@ -552,8 +554,14 @@ def _resolve_mention(
         return made(name, ent)  # type: ignore[arg-type]
 
     if head.pos_ == "PROPN":
-        if ent == "PERSON":  # a person's name the tagger cut ("Walter van" of "Walter van der Veen")
-            return made(None, "PERSON")
+        if ent == "PERSON":
+            # a name outside the article's people: by its own words when they are a whole name (not
+            # "Walter van" of "Walter van der Veen")
+            words = [
+                w for w in mention.split() if not any(w.lower() in h for h in ctx.lex.honorifics.values())
+            ]
+            whole = person_name(" ".join(words[1:] if words and words[0].lower() == "the" else words))
+            return made(whole, "PERSON") if whole else made(None, "PERSON")
         name = mention
         if name.split()[0].lower() in ("the", "a", "an"):
             name = name.split(maxsplit=1)[-1]
@@ -616,6 +624,8 @@ def _resolve_mention(
             if org:
                 return made(org, "ORG")
         return described("ORG")
+    if head.ent_type_ == "ORG" and head.text[:1].isupper():
+        return made(_entity_name(doc, head.i), "ORG")  # `Fosters said` (parsed as a plural noun)
     if org_like or head.tag_ in ("NNS", "NNPS"):
         return described("ORG")  # `analysts`, `the unions`, `officials`: a group, no name
     if determiner not in ("the", "this", "that"):
@@ -671,6 +681,11 @@ def _relabeled_name(ctx: _Context, head: Token) -> tuple[str, SpeakerKind] | Non
     return None
 
 
+def _acronym_like(word: str) -> bool:
+    """`CIPS`, `M&S`, `OPEC`: capitals after the first letter."""
+    return word[:1].isupper() and (any(c.isupper() for c in word[1:]) or "&" in word)
+
+
 def _person_right_after(ctx: _Context, span: Span) -> str | None:
     """A person named within a few tokens after the mention, in the same clause, no verb between
     (`Arsenal vice-chairman David Dein` with "Arsenal vice" tagged as the person)."""
@@ -702,7 +717,10 @@ def _entity_name(doc: Doc, i: int) -> str:
             hi += 1
         span = doc[lo:hi]
     tokens = [t for t in span if not t.is_space]
-    while tokens and (tokens[-1].text in ("'s", "\u2019s", "'", "\u2019") or tokens[-1].is_punct):
+    while tokens and (
+        (tokens[-1].text in ("'s", "\u2019s", "'", "\u2019") and tokens[-1].head.dep_ == "poss")
+        or (tokens[-1].is_punct and tokens[-1].text not in ("'s", "\u2019s"))
+    ):
         if tokens[-1].text == ")" and any(t.text == "(" for t in tokens):
             break
         tokens.pop()
