@@ -329,6 +329,10 @@ def _cue_content(doc: Doc, tok: Token, lex: CueLexicon, bounds: _Bounds) -> _Att
         if c_lo > tok.i:  # `X said (that) ...`: include the complementiser if it precedes
             if c_hi >= tok.sent.end - 1 and s_hi > tok.sent.end:
                 c_hi = s_hi  # the parser's sentence ended at an abbreviation ("16 lbs. since ...")
+            # `X said (that) A, because B`: the parser hangs the reason on the cue; it is part of the claim
+            for child in tok.rights:
+                if child.dep_ == "advcl" and child.i >= c_hi and int(child.right_edge.i) < s_hi:
+                    c_hi = max(c_hi, int(child.right_edge.i) + 1)
             return _Attribution(tok.i, speaker, _trim(doc, c_lo, c_hi), "ccomp-right")
         a_lo, a_hi = _attribution_range(doc, tok, speaker)
         if c_hi <= a_lo:  # `..., X said`

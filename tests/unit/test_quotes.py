@@ -184,6 +184,16 @@ POSITIVE = [
         '"It does say that in the letter," Kim confirmed, adding that "nobody told us."',
         ("mixed", 'that "nobody told us."', "adding", "Kim"),
     ),
+    # a reason the parser hangs on the cue is part of the claim
+    (
+        "Hale said the plan smacked of hypocrisy, because his rivals had backed the same levy for years.",
+        (
+            "indirect",
+            "the plan smacked of hypocrisy, because his rivals had backed the same levy for years",
+            "said",
+            "Hale",
+        ),
+    ),
     # a statement attributed inside another reported statement is reported too
     (
         "Lind said she heard from many voters who said they would stay home on election day.",
