@@ -61,6 +61,7 @@ class CueLexicon:
     honorifics: dict[str, frozenset[str]]
     org_nouns: frozenset[str]
     document_nouns: frozenset[str]
+    furniture_labels: frozenset[str] = frozenset()
 
     @classmethod
     def from_mapping(cls, data: dict[str, Any]) -> CueLexicon:
@@ -80,6 +81,7 @@ class CueLexicon:
             honorifics=groups("honorifics"),
             org_nouns=words("org_nouns"),
             document_nouns=words("document_nouns"),
+            furniture_labels=words("furniture_labels"),
         )
 
 
@@ -653,9 +655,20 @@ def extract_quotes(
         taken.append((start, end))
 
     results = _drop_floating_noise(doc, results, quotations, q_tokens, taken)
+    furniture = {
+        i for i, (p_start, p_end) in enumerate(paragraphs) if _is_furniture(text[p_start:p_end], lex)
+    }
+    if furniture:
+        results = [m for m in results if para_of(m.start) not in furniture]
     # in the order statements end: a statement nested in another comes before the one containing it
     results.sort(key=lambda m: (m.end, -m.start))
     return results
+
+
+def _is_furniture(paragraph: str, lex: CueLexicon) -> bool:
+    """`READ MORE: X says ...`: a paragraph opening with a link label is a headline elsewhere."""
+    label, colon, _ = paragraph.strip().partition(":")
+    return bool(colon) and label.lower() in lex.furniture_labels
 
 
 # How far back a quotation's clause may start (tokens): bounded so the walk stays cheap.
