@@ -549,7 +549,7 @@ def _resolve_mention(
         generic = name.lower()
         if ctx.nouns is not None and generic in ctx.nouns.business | ctx.nouns.own_name:
             # `the Bank said` (the central bank named before), `Company officials said`
-            org = _org_antecedent(ctx, head.i, generic, previous, m.paragraph)
+            org = _org_antecedent(ctx, head.i, generic, previous, m.paragraph, True)
             return made(org, "ORG") if org else described("ORG")
         return made(name, ent)  # type: ignore[arg-type]
 
@@ -565,6 +565,9 @@ def _resolve_mention(
         name = mention
         if name.split()[0].lower() in ("the", "a", "an"):
             name = name.split(maxsplit=1)[-1]
+        if ctx.nouns is not None and name.lower() in ctx.nouns.business | ctx.nouns.own_name:
+            org = _org_antecedent(ctx, head.i, name.lower(), previous, m.paragraph, True)  # `the Bank said`
+            return made(org, "ORG") if org else described("ORG")
         return made(name, "UNKNOWN") if name.count("(") == name.count(")") else described("UNKNOWN")
 
     # a description
@@ -581,8 +584,12 @@ def _resolve_mention(
                 return made(named, "PERSON")
             return made(_entity_name(doc, author.i), author.ent_type_ or "ORG")  # type: ignore[arg-type]
         owner = _org_owner(head)
-        if owner is not None:  # `the Bank's inflation report`: the organisation speaks
-            return made(_entity_name(doc, owner.i), "ORG")
+        if owner is not None:  # `Shell's statement`: the organisation speaks
+            name = _entity_name(doc, owner.i)
+            if ctx.nouns is not None and name.lower() in ctx.nouns.business | ctx.nouns.own_name:
+                # `the Bank's inflation report`: the bank the article names, if it does
+                name = _org_antecedent(ctx, head.i, name.lower(), previous, m.paragraph, True) or ""
+            return made(name, "ORG") if name else described("ORG")
         if previous is not None and previous.name and m.paragraph - previous.paragraph <= 2:
             return again(previous, refers=False)
         return described("ORG")
@@ -775,34 +782,37 @@ def _org_mentions(ctx: _Context) -> list[tuple[int, int, str]]:
 
 
 def _org_antecedent(
-    ctx: _Context, at: int, noun: str | None, previous: _Previous | None, paragraph: int
+    ctx: _Context,
+    at: int,
+    noun: str | None,
+    previous: _Previous | None,
+    paragraph: int,
+    named_by_noun: bool = False,
 ) -> str | None:
     """The organisation a description (`the company`, `the bank`) or `it` refers to.
 
     Candidates: organisations named in the ``_ORG_WINDOW_TOKENS`` before ``at``, of a kind the noun
     allows (a business noun excludes public bodies; `the ministry` needs "Ministry" in the name). The
     most salient wins: mentions so far (a short form counts for its long form), the noun in the name,
-    being the previous speaker; ties go to the most recent.
+    being the previous speaker; ties go to the most recent. ``named_by_noun``: the noun is written as
+    a name (`the Bank said`), so the organisation's name must contain it.
     """
     nouns = ctx.nouns
     orgs = [o for o in _org_mentions(ctx) if o[1] <= at]
     window = [o for o in orgs if o[0] >= at - _ORG_WINDOW_TOKENS]
 
-    def words(name: str) -> set[str]:
-        return {w.lower().strip(".,'") for w in name.split()}
+    words = _org_words
 
     def allowed(name: str) -> bool:
         if noun is None or nouns is None:
             return True
+        if named_by_noun:
+            return noun in words(name)
         if noun in nouns.own_name and (noun not in nouns.business):
             return noun in words(name)
         if noun in nouns.business:
             return not (words(name) & nouns.public) or noun in words(name)
         return False
-
-    def related(a: str, b: str) -> bool:
-        a, b = a.lower(), b.lower()
-        return a == b or a.startswith(b + " ") or b.startswith(a + " ")
 
     if (
         previous is not None
@@ -813,14 +823,54 @@ def _org_antecedent(
         and allowed(previous.name)
     ):
         return previous.name  # `Shell said ... The company said`: the organisation just quoted
+    generic = nouns.business | nouns.own_name if nouns is not None else frozenset()
+    best = _most_salient(ctx, window, orgs, noun, previous, generic, allowed)
+    if best is None and noun is not None:
+        # `the Bank` far below the `Bank of England` of the first paragraph
+        best = _most_salient(
+            ctx, [o for o in orgs if noun in words(o[2])], orgs, noun, previous, generic, allowed
+        )
+    return best
+
+
+def _org_words(name: str) -> set[str]:
+    return {w.lower().strip(".,'") for w in name.split()}
+
+
+def _related(a: str, b: str) -> bool:
+    """The same organisation, or a short form of it ("Cairn" / "Cairn Energy")."""
+    a, b = a.lower(), b.lower()
+    return a == b or a.startswith(b + " ") or b.startswith(a + " ")
+
+
+def _most_salient(
+    ctx: _Context,
+    candidates: list[tuple[int, int, str]],
+    orgs: list[tuple[int, int, str]],
+    noun: str | None,
+    previous: _Previous | None,
+    generic: frozenset[str],
+    allowed: Callable[[str], bool],
+) -> str | None:
+    """The most salient allowed candidate: mentions so far, the noun in its name, the previous speaker."""
     best: tuple[float, int, str] | None = None
-    for start, _, name in window:
-        if not name[:1].isupper() or not allowed(name) or _name_key(name.split()[-1]) in ctx.surnames:
-            continue  # (a person's name the tagger called ORG is no organisation)
-        score = float(sum(1 for o in orgs if related(o[2], name)))
-        if noun is not None and noun in words(name):
+    for start, _, name in candidates:
+        if (
+            not name[:1].isupper()
+            or name.lower() in generic  # `Bank` is the description again, not a name
+            or not allowed(name)
+            or _name_key(name.split()[-1]) in ctx.surnames  # a person the tagger called ORG
+        ):
+            continue
+        score = float(sum(1 for o in orgs if _related(o[2], name)))
+        if noun is not None and noun in _org_words(name):
             score += 3
-        if previous is not None and previous.name and previous.type == "ORG" and related(previous.name, name):
+        if (
+            previous is not None
+            and previous.name
+            and previous.type == "ORG"
+            and _related(previous.name, name)
+        ):
             score += 2
         key = (score, start, name)
         if best is None or key[:2] > best[:2]:
