@@ -5,13 +5,46 @@ Offsets (``start``/``end``) are always Python ``str`` indices into ``Article.tex
 
 from __future__ import annotations
 
-from datetime import datetime
+from contextlib import suppress
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 QuoteKind = Literal["direct", "mixed", "indirect"]
 SpeakerType = Literal["PERSON", "ORG", "GPE", "NORP", "UNKNOWN"]
+
+
+def parse_when(value: object) -> str | None:
+    """A wire date as ISO 8601 with a time zone; None for no date. Raises ValueError if unreadable.
+
+    Accepts ISO 8601 (``Z`` too), a bare date, RFC 2822 (``Thu, 17 Aug 2023 10:00:00 +0000``) and the
+    Reuters style ``26-FEB-1987 15:01:01.79``; naive times are taken as UTC.
+    """
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"unreadable date {value!r}")
+    text = value.strip()
+    when: datetime | None = None
+    with suppress(ValueError):
+        when = datetime.fromisoformat(text)
+    if when is None:
+        for fmt in ("%d-%b-%Y %H:%M:%S.%f", "%d-%b-%Y %H:%M:%S", "%d-%b-%Y"):
+            try:
+                when = datetime.strptime(text.title(), fmt)
+                break
+            except ValueError:
+                continue
+    if when is None:
+        try:
+            when = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            raise ValueError(f"unreadable date {value!r}") from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.isoformat()
 
 
 class _Record(BaseModel):
@@ -29,6 +62,13 @@ class Article(_Record):
     version: datetime | None = None
     source: str | None = None
     url: str | None = None
+
+    @field_validator("published", "version", mode="before")
+    @classmethod
+    def _wire_date(cls, value: object) -> object:
+        # Wire feeds write dates in several styles (Reuters' ``26-FEB-1987 15:01:01.79``, RFC 2822);
+        # read them all at the edge rather than dead-lettering an article over its date format.
+        return parse_when(value) if isinstance(value, str) else value
 
 
 class Entity(_Record):

@@ -24,16 +24,15 @@ import asyncio
 import json
 import re
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
-from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
-from email.utils import parsedate_to_datetime
 from hashlib import sha256
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipeline.errors import BadArticle
+from pipeline.models import parse_when
 from pipeline.nlp.normalize import parse_wire_header
 from pipeline.stream.decode import decode_article
 
@@ -75,37 +74,6 @@ FeedResult = Outgoing | Skipped
 # --------------------------------------------------------------------------------------------
 # Payloads
 # --------------------------------------------------------------------------------------------
-
-
-def parse_when(value: object) -> str | None:
-    """A wire date as ISO 8601 with a time zone; None for no date. Raises ValueError if unreadable.
-
-    Accepts ISO 8601 (``Z`` too), a bare date, RFC 2822 (``Thu, 17 Aug 2023 10:00:00 +0000``) and the
-    Reuters style ``26-FEB-1987 15:01:01.79``; naive times are taken as UTC.
-    """
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise ValueError(f"unreadable date {value!r}")
-    text = value.strip()
-    when: datetime | None = None
-    with suppress(ValueError):
-        when = datetime.fromisoformat(text)
-    if when is None:
-        for fmt in ("%d-%b-%Y %H:%M:%S.%f", "%d-%b-%Y %H:%M:%S", "%d-%b-%Y"):
-            try:
-                when = datetime.strptime(text.title(), fmt)
-                break
-            except ValueError:
-                continue
-    if when is None:
-        try:
-            when = parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
-            raise ValueError(f"unreadable date {value!r}") from None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return when.isoformat()
 
 
 def is_ninjs(obj: Mapping[str, Any]) -> bool:

@@ -84,6 +84,21 @@ GOOD: list[tuple[str, bytes, Article]] = [
         ),
     ),
     ("non-ascii text", _j({"id": "é", "text": "Zelenskyy «said»"}), Article(id="é", text="Zelenskyy «said»")),
+    (
+        "reuters-style date",
+        _j({"id": "a", "text": "words", "published": "26-FEB-1987 15:01:01.79"}),
+        Article(id="a", text="words", published=datetime(1987, 2, 26, 15, 1, 1, 790000, tzinfo=UTC)),
+    ),
+    (
+        "rfc 2822 date",
+        _j({"id": "a", "text": "words", "version": "Thu, 17 Aug 2023 10:00:00 +0000"}),
+        Article(id="a", text="words", version=datetime(2023, 8, 17, 10, tzinfo=UTC)),
+    ),
+    (
+        "naive date taken as UTC",
+        _j({"id": "a", "text": "words", "published": "2023-08-17"}),
+        Article(id="a", text="words", published=datetime(2023, 8, 17, tzinfo=UTC)),
+    ),
 ]
 
 
