@@ -83,6 +83,8 @@ class EnrichmentPool:
         # A module-level function (pickled by name into the pool processes); tests pass their own.
         self.enrich_batch: EnrichBatch = enrich_batch or engine
         self._executor: ProcessPoolExecutor | None = None
+        # The process tables of broken pools we replaced (see ``_discard``), swept again at ``close``.
+        self._discarded: list[dict[int, Any]] = []
 
     def _new_executor(self) -> ProcessPoolExecutor:
         # forkserver: children fork from a small clean server process (never from the worker, whose
@@ -105,15 +107,36 @@ class EnrichmentPool:
         await asyncio.gather(*(loop.run_in_executor(self._executor, _ping) for _ in range(self.processes)))
 
     def close(self) -> None:
+        for processes in self._discarded:
+            _kill_all(processes)
+        self._discarded.clear()
         if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
-            self._executor = None
+            executor, self._executor = self._executor, None
+            if getattr(executor, "_broken", False):  # broke after the last batch: same as a rebuild
+                self._discard(executor)
+                _kill_all(self._discarded.pop())
+            else:
+                executor.shutdown(wait=True, cancel_futures=True)
 
     def _rebuild(self) -> None:
         log.warning("enrichment pool broken (a process died); starting a new one")
         if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._discard(self._executor)
         self._executor = self._new_executor()
+
+    def _discard(self, executor: ProcessPoolExecutor) -> None:
+        """Drop a broken pool without waiting on it, and kill what is left of its processes.
+
+        Why by hand: the pool's manager thread terminates the processes it knows when it sees the pool
+        broken, then joins them all; a process that joined the table after that sweep (seen on CPython
+        3.11 when a process dies while the pool is busy) is never signalled, the join never returns and
+        neither does interpreter exit. ``shutdown`` drops the executor's reference to the table, so we
+        keep our own (the private ``_processes``: the executor has no public handle on its processes).
+        """
+        processes: dict[int, Any] = getattr(executor, "_processes", None) or {}
+        executor.shutdown(wait=False, cancel_futures=True)
+        _kill_all(processes)
+        self._discarded.append(processes)
 
     async def _run(self, articles: Sequence[Article]) -> list[dict[str, Any]]:
         if self._executor is None:
@@ -157,6 +180,12 @@ class EnrichmentPool:
         except Exception as exc:  # the engine failed on this article only: dead-letter it
             return BadArticle("enrich_failed", f"{type(exc).__name__}: {exc}"[:300])
         return _outcome(article, result[0])
+
+
+def _kill_all(processes: dict[int, Any]) -> None:
+    for process in list(processes.values()):
+        if process.is_alive():
+            process.kill()
 
 
 def _outcome(article: Article, item: dict[str, Any]) -> EnrichOutcome:

@@ -8,7 +8,10 @@ enriched. Each failure must cost exactly its own article.
 
 from __future__ import annotations
 
+import asyncio
+import multiprocessing
 import os
+import time
 from typing import Any
 
 import pytest
@@ -71,3 +74,8 @@ async def test_each_failure_costs_only_its_article(
         assert isinstance(again[0], EnrichedArticle)
     finally:
         pool.close()
+    # No pool process outlives the pool, broken ones included (a leftover would hang interpreter exit).
+    deadline = time.monotonic() + 10
+    while multiprocessing.active_children() and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
+    assert multiprocessing.active_children() == []
