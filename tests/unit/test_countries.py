@@ -8,20 +8,8 @@ import pytest
 from spacy.language import Language
 
 from pipeline.nlp.build_country_lexicon import build
-from pipeline.nlp.countries import COUNTRIES_PATH, CountryLexicon, load_country_lexicon
-from pipeline.nlp.loader import load_nlp
+from pipeline.nlp.countries import COUNTRIES_PATH, CountryLexicon
 from pipeline.nlp.normalize import normalize_wire
-from pipeline.settings import Settings
-
-
-@pytest.fixture(scope="module")
-def lexicon() -> CountryLexicon:
-    return load_country_lexicon()
-
-
-@pytest.fixture(scope="module")
-def nlp() -> Language:
-    return load_nlp(Settings().spacy_model)
 
 
 @pytest.mark.parametrize(

@@ -6,16 +6,10 @@ import pytest
 from spacy.language import Language
 
 from pipeline.nlp.entities import analyse_entities, build_person_index, extract_entities
-from pipeline.nlp.loader import load_nlp
 from pipeline.nlp.normalize import normalize_wire
-from pipeline.settings import PROJECT_ROOT, Settings
+from pipeline.settings import PROJECT_ROOT
 
 SHARED_SEED = PROJECT_ROOT.parent / "shared" / "data" / "seeds" / "000_6b86da6157363970.txt"
-
-
-@pytest.fixture(scope="module")
-def nlp() -> Language:
-    return load_nlp(Settings().spacy_model)
 
 
 def _canon(nlp: Language, text: str) -> dict[str, set[str]]:

@@ -5,24 +5,13 @@ from __future__ import annotations
 import pytest
 from spacy.language import Language
 
-from pipeline.nlp.countries import CountryLexicon, load_country_lexicon
+from pipeline.nlp.countries import CountryLexicon
 from pipeline.nlp.entities import build_person_index
-from pipeline.nlp.loader import load_nlp
 from pipeline.nlp.normalize import normalize_wire
 from pipeline.nlp.roles import SpeakerDescription, describe_people, describe_speaker, role_groups
-from pipeline.settings import PROJECT_ROOT, Settings
+from pipeline.settings import PROJECT_ROOT
 
 SHARED_SEED = PROJECT_ROOT.parent / "shared" / "data" / "seeds" / "000_6b86da6157363970.txt"
-
-
-@pytest.fixture(scope="module")
-def nlp() -> Language:
-    return load_nlp(Settings().spacy_model)
-
-
-@pytest.fixture(scope="module")
-def lexicon() -> CountryLexicon:
-    return load_country_lexicon()
 
 
 def _describe(nlp: Language, lexicon: CountryLexicon, text: str, mention: str) -> SpeakerDescription:

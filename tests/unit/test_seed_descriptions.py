@@ -12,12 +12,11 @@ from pathlib import Path
 import pytest
 from spacy.language import Language
 
-from pipeline.nlp.countries import CountryLexicon, load_country_lexicon
+from pipeline.nlp.countries import CountryLexicon
 from pipeline.nlp.entities import analyse_entities
-from pipeline.nlp.loader import load_nlp
 from pipeline.nlp.normalize import normalize_wire, parse_wire_header
 from pipeline.nlp.roles import describe_people
-from pipeline.settings import PROJECT_ROOT, Settings
+from pipeline.settings import PROJECT_ROOT
 
 SEEDS = PROJECT_ROOT / "seeds"
 
@@ -74,16 +73,6 @@ EXPECTED: dict[str, tuple[list[str], dict[str, tuple[str | None, str | None]]]] 
     ),
     "seed-004c-boj-rates": (["JP"], {"Hiroshi Kanda": ("Governor", "JP")}),
 }
-
-
-@pytest.fixture(scope="module")
-def nlp() -> Language:
-    return load_nlp(Settings().spacy_model)
-
-
-@pytest.fixture(scope="module")
-def lexicon() -> CountryLexicon:
-    return load_country_lexicon()
 
 
 def test_every_seed_is_covered() -> None:
