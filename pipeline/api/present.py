@@ -37,7 +37,6 @@ from pipeline.index.queries import MAX_RESULT_WINDOW, QuoteQuery
 from pipeline.models import QuoteKind, SpeakerType
 
 CountryName = Callable[[str], str | None]
-TextRange = tuple[int, int]  # (start, end) in an article text
 
 _MARK_TAG = re.compile(r"(</?mark>)")
 _SPEAKER_TYPES = frozenset(get_args(SpeakerType))
@@ -206,45 +205,19 @@ def country_out(country: read.CountryCount) -> CountryOut:
     )
 
 
-def quote_offsets(text: str, quotes: Sequence[str]) -> list[tuple[int, int] | None]:
-    """Where each quote (in text order) sits in the article: the first occurrence not already taken at
-    or after the previous quote's start (quotes may nest: a partial quote inside reported speech; the
-    same words may be quoted twice), else the first free one anywhere, else None."""
-    out: list[tuple[int, int] | None] = []
-    taken: set[tuple[int, int]] = set()
-    cursor = 0
-    for quote in quotes:
-        span = _free_occurrence(text, quote, cursor, taken) or _free_occurrence(text, quote, 0, taken)
-        out.append(span)
-        if span is not None:
-            taken.add(span)
-            cursor = span[0]
-    return out
-
-
-def _free_occurrence(text: str, quote: str, start: int, taken: set[TextRange]) -> TextRange | None:
-    if not quote:
-        return None
-    at = text.find(quote, start)
-    while at >= 0 and (at, at + len(quote)) in taken:
-        at = text.find(quote, at + 1)
-    return (at, at + len(quote)) if at >= 0 else None
-
-
 def article_out(view: read.ArticleView, country_name: CountryName) -> ArticleOut:
-    offsets = quote_offsets(view.text, [hit.text for hit in view.quotes])
     quotes = [
         ArticleQuote(
             id=hit.id,
             text=hit.text,
-            start=span[0] if span else None,
-            end=span[1] if span else None,
+            start=hit.start,
+            end=hit.end,
             kind=_kind(hit.kind),
             cue=hit.cue,
             speaker=speaker_out(hit.speaker, country_name),
             countries=list(hit.countries),
         )
-        for hit, span in zip(view.quotes, offsets, strict=True)
+        for hit in view.quotes
     ]
     return ArticleOut(
         id=view.id,

@@ -61,6 +61,9 @@ class QuoteHit(_Out):
     id: str
     article_id: str
     position: int | None = None
+    # The quote's span in its article's text, as the enrichment found it (Python str indices).
+    start: int | None = None
+    end: int | None = None
     text: str
     highlight: str | None = None  # HTML: escaped quote with <mark>...</mark> around matched words
     kind: str
@@ -261,6 +264,8 @@ def _hit(hit: Mapping[str, Any]) -> QuoteHit:
         id=str(hit["_id"]),
         article_id=source["article_id"],
         position=source.get("position"),
+        start=source.get("start"),
+        end=source.get("end"),
         text=source["text"],
         highlight=highlight[0] if highlight else None,
         kind=source["kind"],

@@ -53,20 +53,6 @@ def test_bucket_end(start: date, interval: present.Interval, end: date) -> None:
     assert present.bucket_end(start, interval) == end
 
 
-@pytest.mark.parametrize(
-    ("text", "quotes", "expected"),
-    [
-        ("He said hi. She said hi.", ["hi", "hi"], [(8, 10), (21, 23)]),  # repeated text: in order
-        ('that X said "go" now', ['that X said "go"', '"go"'], [(0, 16), (12, 16)]),  # nested
-        ("abc", ["zzz", "abc"], [None, (0, 3)]),  # a quote not in the text is not placed
-        ("abc", [""], [None]),
-        ("b a b", ["b", "a"], [(0, 1), (2, 3)]),  # out of order after a match: found anywhere
-    ],
-)
-def test_quote_offsets(text: str, quotes: list[str], expected: list[tuple[int, int] | None]) -> None:
-    assert present.quote_offsets(text, quotes) == expected
-
-
 def _hit(**extra: object) -> read.QuoteHit:
     fields: dict[str, object] = {
         "id": "q1",
