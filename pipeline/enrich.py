@@ -19,6 +19,7 @@ from pipeline.models import Article, EnrichedArticle, Quote, Speaker
 from pipeline.nlp.countries import load_country_lexicon
 from pipeline.nlp.entities import EntityAnalysis, analyse_entities, extract_entities
 from pipeline.nlp.normalize import normalize_wire
+from pipeline.nlp.profiles import profile_speakers
 from pipeline.nlp.quotes import CueLexicon, Quotation, extract_quotes, find_quotations, load_cue_lexicon
 from pipeline.nlp.roles import SpeakerDescription, describe_people, describe_speaker
 from pipeline.nlp.speakers import (
@@ -26,7 +27,6 @@ from pipeline.nlp.speakers import (
     PersonMention,
     ResolvedSpeaker,
     load_name_genders,
-    profile_speakers,
     resolve_speakers,
 )
 from pipeline.nlp.titles import load_title_lexicon
