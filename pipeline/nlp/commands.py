@@ -86,6 +86,9 @@ def read_articles(handle: TextIO, default_id: str, max_chars: int) -> Iterator[A
     """
     import json
 
+    from pipeline.errors import BadArticle
+    from pipeline.ingest.jsonvalue import load_json
+
     first = handle.readline()
     while first and not first.strip():
         first = handle.readline()
@@ -96,8 +99,8 @@ def read_articles(handle: TextIO, default_id: str, max_chars: int) -> Iterator[A
         yield _decode(json.dumps({"id": default_id, "text": text}), "file", max_chars)
         return
     try:
-        json.loads(first)
-    except ValueError:
+        load_json(first)
+    except BadArticle:
         # not one object per line: a single (pretty-printed) JSON object
         yield _decode(first + handle.read(), "file", max_chars)
         return
@@ -110,17 +113,18 @@ def _decode(raw: str, where: str, max_chars: int) -> Article | str:
     import json
 
     from pipeline.errors import BadArticle
+    from pipeline.ingest.jsonvalue import load_json
     from pipeline.stream.decode import decode_article
     from pipeline.stream.feed import article_payload, is_ninjs
 
     try:
-        obj = json.loads(raw)
-    except ValueError:
-        obj = None
+        obj = load_json(raw)
+    except BadArticle:
+        obj = None  # decode_article below says why
     if isinstance(obj, dict) and is_ninjs(obj):
         try:
             raw = json.dumps(article_payload(obj))
-        except ValueError as exc:
+        except (ValueError, TypeError, AttributeError) as exc:
             return f"{where}: wrong_type: {exc}"
     result = decode_article(raw.encode("utf-8"), max_chars)
     if isinstance(result, BadArticle):

@@ -4,19 +4,25 @@ Pure: no I/O, no Faust. The happy path is one ``Article.model_validate_json`` ca
 fails it is parsed again to say *why*, with a short reason code the dead-letter topic carries:
 
 ``not_utf8``, ``not_json``, ``not_an_object``, ``missing_id``, ``no_text``, ``empty_text``,
-``wrong_type`` (a field of the wrong type, e.g. a number as ``text`` or an unreadable date) and
-``oversize`` (text longer than ``Settings.max_text_chars``).
+``wrong_type`` (a field of the wrong type, e.g. a number as ``text`` or an unreadable date),
+``oversize`` (text longer than ``Settings.max_text_chars``), ``too_deep`` (JSON nested deeper than
+``pipeline.ingest.jsonvalue.MAX_DEPTH``: refused before any parser recurses into it) and
+``undecodable`` (anything else the parsers raised: contained here so one message can never stop the
+stream).
 """
 
 from __future__ import annotations
 
-import json
+import logging
 from typing import Any
 
 from pydantic import ValidationError
 
 from pipeline.errors import BadArticle
+from pipeline.ingest.jsonvalue import check_depth, load_json, short
 from pipeline.models import Article
+
+log = logging.getLogger(__name__)
 
 REASONS = (
     "not_utf8",
@@ -27,16 +33,32 @@ REASONS = (
     "empty_text",
     "wrong_type",
     "oversize",
+    "too_deep",
+    "undecodable",
 )
-
-# Details are shown to humans in `dead-letters list`; a long validation message helps nobody.
-_DETAIL_CHARS = 300
 
 
 def decode_article(raw: bytes | None, max_text_chars: int) -> Article | BadArticle:
     """Decode one message value. Never raises: bad input comes back as a ``BadArticle``."""
     if raw is None:  # a tombstone or an empty produce: nothing to enrich
         return BadArticle("not_json", "empty message (no value)")
+    try:
+        return _decode(raw, max_text_chars)
+    except BadArticle as bad:
+        return bad
+    except Exception as exc:  # a parser bug or a case nobody foresaw: this message only, never the stream
+        log.warning("undecodable message: %r", exc)
+        return BadArticle("undecodable", short(f"{type(exc).__name__}: {exc}"))
+
+
+def _decode(raw: bytes, max_text_chars: int) -> Article | BadArticle:
+    try:
+        # Depth first: every parser below recurses per nesting level (RecursionError at ~1,000).
+        too_deep = check_depth(raw.decode("utf-8"))
+    except UnicodeDecodeError as err:
+        return BadArticle("not_utf8", f"byte {err.start} is not UTF-8: {err.reason}")
+    if too_deep is not None:
+        return too_deep
     try:
         article = Article.model_validate_json(raw)
     except ValidationError as exc:
@@ -58,14 +80,7 @@ def _check_text(article: Article, max_text_chars: int) -> Article | BadArticle:
 
 def _explain(raw: bytes, exc: ValidationError) -> BadArticle:
     """Classify input that failed validation; re-parses only on this (rare) path."""
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as err:
-        return BadArticle("not_utf8", f"byte {err.start} is not UTF-8: {err.reason}")
-    try:
-        obj: Any = json.loads(text)
-    except ValueError as err:
-        return BadArticle("not_json", _short(f"{err}"))
+    obj: Any = load_json(raw)  # raises BadArticle (not_utf8, too_deep, not_json)
     if not isinstance(obj, dict):
         return BadArticle("not_an_object", f"a JSON {type(obj).__name__}, not an object")
     article_id = obj.get("id")
@@ -74,7 +89,7 @@ def _explain(raw: bytes, exc: ValidationError) -> BadArticle:
     body = obj.get("text", obj.get("body"))
     if body is None:
         return BadArticle("no_text", f"article {article_id!r} has no 'text' (or 'body') field")
-    return BadArticle("wrong_type", _short(_first_error(exc)))
+    return BadArticle("wrong_type", short(_first_error(exc)))
 
 
 def _first_error(exc: ValidationError) -> str:
@@ -85,7 +100,3 @@ def _first_error(exc: ValidationError) -> str:
     where = ".".join(str(part) for part in first.get("loc", ())) or "article"
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
     return f"{where}: {first.get('msg', 'invalid')}{more}"
-
-
-def _short(detail: str) -> str:
-    return detail if len(detail) <= _DETAIL_CHARS else detail[: _DETAIL_CHARS - 1] + "…"

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipeline.errors import BadArticle
+from pipeline.ingest.jsonvalue import load_json, short
 from pipeline.models import parse_when
 from pipeline.nlp.normalize import parse_wire_header
 from pipeline.stream.decode import decode_article
@@ -191,17 +192,15 @@ def _object_payload(obj: Any) -> dict[str, Any] | BadArticle:
         return BadArticle("not_an_object", f"a JSON {type(obj).__name__}, not an object")
     try:
         return article_payload(obj)
-    except ValueError as exc:
-        return BadArticle("wrong_type", str(exc))
+    except (ValueError, TypeError, AttributeError) as exc:  # an unreadable date; ninjs links not a list
+        return BadArticle("wrong_type", short(str(exc)))
 
 
 def parse_json_line(line: bytes, origin: str, max_text_chars: int) -> FeedResult:
     try:
-        obj = json.loads(line.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        return Skipped(origin, "not_utf8", f"byte {exc.start} is not UTF-8")
-    except ValueError as exc:
-        return Skipped(origin, "not_json", str(exc))
+        obj = load_json(line)
+    except BadArticle as bad:
+        return Skipped(origin, bad.reason, bad.detail)
     return checked(_object_payload(obj), origin, max_text_chars)
 
 
@@ -213,12 +212,9 @@ def parse_json_lines(name: str, data: bytes, max_text_chars: int) -> Iterator[Fe
 
 def parse_json_document(name: str, data: bytes, max_text_chars: int) -> Iterator[FeedResult]:
     try:
-        obj = json.loads(data.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        yield Skipped(name, "not_utf8", f"byte {exc.start} is not UTF-8")
-        return
-    except ValueError as exc:
-        yield Skipped(name, "not_json", str(exc))
+        obj = load_json(data)
+    except BadArticle as bad:
+        yield Skipped(name, bad.reason, bad.detail)
         return
     if isinstance(obj, list):
         for number, item in enumerate(obj, start=1):
@@ -255,8 +251,11 @@ def _sniffed(name: str, data: bytes, max_text_chars: int) -> Iterator[FeedResult
     head = data.lstrip()[:1]
     if head in (b"{", b"["):
         try:
-            json.loads(data)
-        except ValueError:
+            load_json(data)
+        except BadArticle as bad:
+            if bad.reason != "not_json":  # not UTF-8 or too deep: no reading makes it an article
+                yield Skipped(name, bad.reason, bad.detail)
+                return
             # Not one document: JSON Lines if it looks like objects, else a broken JSON document.
             if head == b"{":
                 yield from parse_json_lines(name, data, max_text_chars)

@@ -43,6 +43,12 @@ BAD: list[tuple[str, bytes | None, str]] = [
     ("unreadable date", _j({"id": "a", "text": "words", "published": "last Tuesday"}), "wrong_type"),
     ("headline object", _j({"id": "a", "text": "words", "headline": {"en": "H"}}), "wrong_type"),
     ("oversize", _j({"id": "a", "text": "x" * (LIMIT + 1)}), "oversize"),
+    # Nested 1,000 deep (2 KB): every recursive parser raises RecursionError on it; refused first.
+    ("deep text value", b'{"id": "a", "text": ' + b"[" * 1000 + b"]" * 1000 + b"}", "too_deep"),
+    ("deep unknown field", b'{"id": "a", "text": "x", "extra": ' + b"{" * 65 + b"}" * 65 + b"}", "too_deep"),
+    ("deep and unclosed", b"[" * 100_000, "too_deep"),
+    ("deep inside bad utf-8", b"[" * 1000 + b"\xff", "not_utf8"),
+    ("integer of 5,000 digits", b'{"id": ' + b"1" * 5000 + b', "text": "x"}', "not_json"),
 ]
 
 
@@ -105,6 +111,25 @@ GOOD: list[tuple[str, bytes, Article]] = [
 @pytest.mark.parametrize(("case", "raw", "expected"), GOOD, ids=[c[0] for c in GOOD])
 def test_good_input_decodes(case: str, raw: bytes, expected: Article) -> None:
     assert decode_article(raw, LIMIT) == expected
+
+
+DEPTH = [
+    ("64 levels of an unknown field are read", 63, True),
+    ("65 levels are refused", 64, False),
+]
+
+
+@pytest.mark.parametrize(("case", "extra_levels", "ok"), DEPTH, ids=[c[0] for c in DEPTH])
+def test_depth_limit_counts_the_article_object(case: str, extra_levels: int, ok: bool) -> None:
+    raw = b'{"id": "a", "text": "x", "extra": ' + b"[" * extra_levels + b"]" * extra_levels + b"}"
+    assert isinstance(decode_article(raw, LIMIT), Article) is ok, case
+
+
+def test_brackets_inside_strings_are_text_not_nesting() -> None:
+    text = "[" * 5000 + ' \\" {{{ \\'
+    result = decode_article(_j({"id": "a", "text": text}), LIMIT * 10)
+    assert isinstance(result, Article)
+    assert result.text == text
 
 
 def test_offsets_refer_to_text_as_received() -> None:

@@ -78,6 +78,13 @@ READ_CASES = [
     ('{\n  "id": "pretty",\n  "text": "One object over lines."\n}\n', ["pretty"], []),
     ('{"uri": "urn:x:1", "headline": "H", "body_text": "From ninjs."}\n', ["urn:x:1"], []),
     ("", [], []),
+    # Nested 1,000 deep: refused with a reason, not a RecursionError (issue 8).
+    ('{"id": "d", "text": ' + "[" * 1000 + "]" * 1000 + "}\n", [], ["file: too_deep"]),
+    (
+        '{"id": "a", "text": "x"}\n{"id": "d", "text": ' + "[" * 1000 + "]" * 1000 + "}\n",
+        ["a"],
+        ["line 2: too_deep"],
+    ),
 ]
 
 

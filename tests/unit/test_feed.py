@@ -199,6 +199,18 @@ def test_stdin_plain_text_gets_a_content_hash_id() -> None:
     assert first.key == again.key  # the same copy twice is the same article
 
 
+@pytest.mark.parametrize("suffix", [".json", ".jsonl", ""])
+def test_deeply_nested_json_is_skipped_not_raised(suffix: str) -> None:
+    deep = b'{"id": "d", "text": ' + b"[" * 1000 + b"]" * 1000 + b"}"
+    good = b'{"id": "g", "text": "words"}'
+    data = deep + b"\n" + good if suffix == ".jsonl" else deep
+    results = list(parse_document("f" + suffix, data, LIMIT, suffix))
+    assert isinstance(results[0], Skipped)
+    assert results[0].reason == "too_deep"
+    if suffix == ".jsonl":  # the next line is still sent
+        assert _payload(results[1])["id"] == "g"
+
+
 def test_unsupported_extension_is_skipped() -> None:
     (result,) = parse_document("photo.jpg", b"\xff\xd8", LIMIT, ".jpg")
     assert isinstance(result, Skipped)
