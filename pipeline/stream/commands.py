@@ -388,7 +388,7 @@ def status(
     import urllib.error
     import urllib.request
 
-    from pipeline.stream.metrics import PREFIX, parse_samples
+    from pipeline.stream.metrics import parse_samples, status_lines
 
     settings = _settings()
     port = web_port or settings.worker_web_port
@@ -401,11 +401,8 @@ def status(
         page = ""
     if page:
         typer.echo(f"worker at {url}")
-        for name, labels, value in parse_samples(page):
-            if not name.startswith(PREFIX) or name.endswith("consumer_lag"):
-                continue
-            label = "".join(f" {v}" for _k, v in labels)
-            typer.echo(f"  {name.removeprefix(PREFIX).removesuffix('_total') + label:<36} {value:g}")
+        for line in status_lines(parse_samples(page)):
+            typer.echo(f"  {line.name:<36} {line.value}")
     from pipeline.stream.topics import consumer_group_lag
 
     try:

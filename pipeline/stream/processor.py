@@ -82,7 +82,9 @@ class BatchProcessor:
             else:
                 good.append((message, decoded))
 
-        outcomes = await self._retrying("enrich", lambda: self.enricher.enrich([a for _, a in good]))
+        outcomes = await self._retrying(
+            "enrich", lambda: self.metrics.timed("enrich_seconds", self.enricher.enrich([a for _, a in good]))
+        )
         enriched: list[tuple[RawMessage, EnrichedArticle]] = []
         for (message, _), outcome in zip(good, outcomes, strict=True):
             if isinstance(outcome, BadArticle):
@@ -91,7 +93,9 @@ class BatchProcessor:
                 enriched.append((message, outcome))
         self.metrics.add("articles_enriched", len(enriched))
 
-        result = await self._retrying("index", lambda: self.write([e for _, e in enriched]))
+        result = await self._retrying(
+            "index", lambda: self.metrics.timed("index_seconds", self.write([e for _, e in enriched]))
+        )
         out: list[tuple[str, bytes | None, bytes]] = []
         for position, (message, article) in enumerate(enriched):
             if position in result.rejected:
@@ -131,7 +135,7 @@ class BatchProcessor:
                 },
             )
         self.metrics.add("batches")
-        self.metrics.last_batch_seconds = time.monotonic() - started
+        self.metrics.observe("batch_seconds", time.monotonic() - started)
         log.info(
             "batch of %d: %d indexed, %d superseded, %d dead-lettered in %.2f s",
             len(messages),

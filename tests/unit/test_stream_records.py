@@ -18,7 +18,7 @@ from pipeline.stream.deadletter import (
     make_rejected,
     original_bytes,
 )
-from pipeline.stream.metrics import PipelineMetrics, parse_samples
+from pipeline.stream.metrics import PipelineMetrics, parse_samples, status_lines
 from pipeline.stream.processor import BatchProcessor, IndexResult, RawMessage
 
 
@@ -45,6 +45,8 @@ def test_metrics_render_and_parse_back() -> None:
     metrics.add("quotes_indexed", 12)
     metrics.dead_letter("not_json")
     metrics.dead_letter("not_json")
+    metrics.observe("batch_seconds", 0.3)
+    metrics.observe("batch_seconds", 7.0)
     page = metrics.render({("raw", 0): 3, ("raw", 1): 0})
     samples = {(name, labels): value for name, labels, value in parse_samples(page)}
     assert samples[("quotewire_articles_in_total", ())] == 5
@@ -52,9 +54,62 @@ def test_metrics_render_and_parse_back() -> None:
     assert samples[("quotewire_dead_lettered_total", ())] == 2
     assert samples[("quotewire_dead_lettered_by_reason_total", (("reason", "not_json"),))] == 2
     assert samples[("quotewire_consumer_lag", (("partition", "0"), ("topic", "raw")))] == 3
+    assert samples[("quotewire_batch_seconds_count", ())] == 2
+    assert samples[("quotewire_batch_seconds_sum", ())] == pytest.approx(7.3)
+    assert samples[("quotewire_batch_seconds_bucket", (("le", "0.5"),))] == 1
+    assert samples[("quotewire_batch_seconds_bucket", (("le", "+Inf"),))] == 2
+    assert samples[("quotewire_last_batch_seconds", ())] == 7.0
+    assert samples[("quotewire_enrich_seconds_count", ())] == 0
+    # The process metrics (Linux /proc) come with the page.
+    assert samples[("process_resident_memory_bytes", ())] > 0
+    assert not any(name.endswith("_created") for name, _ in samples)
     assert all(line.startswith("# ") or " " in line for line in page.splitlines())
-    with pytest.raises(KeyError):
-        metrics.add("no_such_counter")
+    assert metrics.counters["articles_in"] == 5
+    assert metrics.dead_letter_reasons == {"not_json": 2}
+    # A partition this worker no longer holds leaves the page.
+    later = {(n, lb) for n, lb, _ in parse_samples(metrics.render({("raw", 1): 4}))}
+    assert ("quotewire_consumer_lag", (("partition", "0"), ("topic", "raw"))) not in later
+
+
+@pytest.mark.parametrize(
+    ("name", "labels", "error"),
+    [
+        ("no_such_counter", {}, KeyError),
+        ("articles_in", {"reason": "x"}, KeyError),  # an unlabelled counter given labels
+        ("dead_lettered_by_reason", {}, ValueError),  # a labelled counter without its label
+    ],
+)
+def test_metrics_refuse_unknown_counters_and_labels(name: str, labels: dict[str, str], error: type) -> None:
+    metrics = PipelineMetrics()
+    with pytest.raises(error):
+        metrics.add(name, **labels)
+    assert sum(metrics.counters.values()) == 0
+
+
+async def test_metrics_keep_apart_per_worker_and_time_failures() -> None:
+    first, second = PipelineMetrics(), PipelineMetrics()
+    first.add("batches")
+    assert (first.counters["batches"], second.counters["batches"]) == (1, 0)
+
+    async def fails() -> None:
+        raise RuntimeError("timeout")
+
+    with pytest.raises(RuntimeError):
+        await first.timed("index_seconds", fails())
+    assert first.histogram("index_seconds")[0] == 1
+
+
+def test_status_lines_show_counters_and_histogram_means_not_buckets() -> None:
+    metrics = PipelineMetrics()
+    metrics.add("articles_indexed", 3)
+    metrics.dead_letter("too_large")
+    metrics.observe("enrich_seconds", 1.0)
+    metrics.observe("enrich_seconds", 3.0)
+    lines = {line.name: line.value for line in status_lines(parse_samples(metrics.render({("raw", 0): 9})))}
+    assert lines["articles_indexed"] == "3"
+    assert lines["dead_lettered_by_reason too_large"] == "1"
+    assert lines["enrich_seconds"] == "2 batches, mean 2.000 s"
+    assert not any("bucket" in name or "lag" in name or name.startswith("process") for name in lines)
 
 
 # --- BatchProcessor over in-process stand-ins: the control flow of the failure classes ----------
