@@ -24,7 +24,6 @@ from pipeline.nlp.quotes import CueLexicon, Quotation, extract_quotes, find_quot
 from pipeline.nlp.roles import SpeakerDescription, describe_people, describe_speaker
 from pipeline.nlp.speakers import (
     NameGender,
-    PersonMention,
     ResolvedSpeaker,
     load_name_genders,
     resolve_speakers,
@@ -119,7 +118,7 @@ def enrich_doc(
     text = clean_text if clean_text is not None else doc.text
     analysis = analyse_entities(doc)
     people = [
-        PersonMention(p.start, p.end, p.canonical)
+        p
         for p in analysis.persons.persons
         if not any(ch.isdigit() or ch in "/@|" for ch in p.canonical)  # "Bill C-74", photo credits
     ]

@@ -23,10 +23,11 @@ from __future__ import annotations
 import bisect
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
+from pipeline.nlp.entities import PersonMention
 from pipeline.nlp.quotes import CONFIG_DIR, CueLexicon, QuoteMatch, _paragraphs, speaker_mention_span
 from pipeline.nlp.roles import SpeakerDescription
 
@@ -87,15 +88,6 @@ def load_speaker_nouns() -> SpeakerNouns:
 
 
 @dataclass(frozen=True, slots=True)
-class PersonMention:
-    """A person named in the article: token range and canonical full name."""
-
-    start: int  # token index
-    end: int
-    canonical: str
-
-
-@dataclass(frozen=True, slots=True)
 class ResolvedSpeaker:
     name: str | None
     mention: str | None
@@ -106,6 +98,7 @@ class ResolvedSpeaker:
     # False when ``name`` is a description ("the operator", "analysts", "It"), not a proper name: it
     # identifies the speaker across quotes but is never published as a name
     proper: bool = True
+    rule: str = ""  # the rule that resolved it ("person_named", "pronoun.recent_speaker", ...)
 
 
 @dataclass(slots=True)
@@ -336,12 +329,17 @@ def resolve_speakers(
     describe: Describe | None = None,
     text: str | None = None,
 ) -> list[ResolvedSpeaker]:
-    """One resolved speaker per match (same order). ``people`` sorted by position, outside quotes or not."""
+    """One resolved speaker per match (same order). ``people`` sorted by position, outside quotes or not.
+
+    Attributed quotes go through ``MENTION_RULES`` (the first rule with an answer decides); floating
+    quotes (no speaker mention) through ``_floating_speaker`` and, failing that, the speaker of the next
+    quote of the same paragraph. Each result records the rule that made it (``ResolvedSpeaker.rule``).
+    """
     repaired = []
     for p in sorted(people, key=lambda p: p.start):
         name = person_name(p.canonical)
         if name:
-            repaired.append(p if name == p.canonical else PersonMention(p.start, p.end, name))
+            repaired.append(p if name == p.canonical else replace(p, canonical=name))
     people = repaired
     ctx = _Context(
         doc=doc,
@@ -355,7 +353,7 @@ def resolve_speakers(
         quoted=list(quoted_ranges),
         nouns=load_speaker_nouns(),
     )
-    out: list[ResolvedSpeaker] = [ResolvedSpeaker(None, None, "UNKNOWN")] * len(matches)
+    out: list[ResolvedSpeaker] = [_UNRESOLVED] * len(matches)
     previous: _Previous | None = None
     last_person: _Previous | None = None
     pending_floating: list[int] = []
@@ -367,16 +365,15 @@ def resolve_speakers(
         m = matches[i]
         this_prev_end, prev_end = prev_end, max(prev_end, m.end)
         if m.floating or m.speaker_token is None:
-            named = _named_before(ctx, m, p_starts, tok_starts, this_prev_end)
-            if named is not None:
-                out[i] = ResolvedSpeaker(named, None, "PERSON")
-                previous = last_person = _Previous(named, "PERSON", m.paragraph)
-            elif previous is not None and m.paragraph - previous.paragraph <= 1 and previous.name:
-                out[i] = ResolvedSpeaker(previous.name, None, previous.type, proper=previous.proper)
-            else:
+            floating = _floating_speaker(ctx, m, previous, p_starts, tok_starts, this_prev_end)
+            if floating is None:
                 pending_floating.append(i)
+                continue
+            out[i] = floating
+            if floating.rule == "floating.named_before":
+                previous = last_person = _Previous(floating.name, "PERSON", m.paragraph)
             continue
-        resolved = _resolve_mention(ctx, m, previous, last_person)
+        resolved = _resolve_mention(ctx, _Mention.of(ctx, m, previous, last_person))
         out[i] = resolved
         if resolved.name:
             previous = _Previous(resolved.name, resolved.type, m.paragraph, resolved.proper)
@@ -385,11 +382,40 @@ def resolve_speakers(
             # a floating quote at a paragraph's start, before its attributed sibling
             for j in pending_floating:
                 if matches[j].paragraph == m.paragraph:
-                    out[j] = ResolvedSpeaker(resolved.name, None, resolved.type, proper=resolved.proper)
+                    out[j] = ResolvedSpeaker(
+                        resolved.name,
+                        None,
+                        resolved.type,
+                        proper=resolved.proper,
+                        rule="floating.next_in_paragraph",
+                    )
         pending_floating = [
             j for j in pending_floating if matches[j].paragraph == m.paragraph and not out[j].name
         ]
     return out
+
+
+_UNRESOLVED = ResolvedSpeaker(None, None, "UNKNOWN", rule="unresolved")
+
+
+def _floating_speaker(
+    ctx: _Context,
+    m: QuoteMatch,
+    previous: _Previous | None,
+    p_starts: list[int],
+    tok_starts: list[int],
+    prev_end: int,
+) -> ResolvedSpeaker | None:
+    """A quote with no speaker mention: the subject of the narrative before it in its paragraph, else
+    the previous speaker when the quote follows within a paragraph; None leaves it to the next quote."""
+    named = _named_before(ctx, m, p_starts, tok_starts, prev_end)
+    if named is not None:
+        return ResolvedSpeaker(named, None, "PERSON", rule="floating.named_before")
+    if previous is not None and m.paragraph - previous.paragraph <= 1 and previous.name:
+        return ResolvedSpeaker(
+            previous.name, None, previous.type, proper=previous.proper, rule="floating.continues_previous"
+        )
+    return None
 
 
 def _named_before(
@@ -440,218 +466,385 @@ def _pronoun_gender(ctx: _Context, low: str) -> tuple[bool, Gender | None, bool]
     return False, None, False
 
 
-def _resolve_mention(
-    ctx: _Context, m: QuoteMatch, previous: _Previous | None, last_person: _Previous | None
-) -> ResolvedSpeaker:
-    doc = ctx.doc
-    assert m.speaker_token is not None
-    head = doc[m.speaker_token]
-    span = speaker_mention_span(doc, m.speaker_token)
-    mention = span.text
-    m_start, m_end = span.start_char, span.end_char
+# --- the mention rules ------------------------------------------------------------------------
 
-    def made(name: str | None, kind: SpeakerKind, proper: bool = True) -> ResolvedSpeaker:
-        return ResolvedSpeaker(name, mention, kind, m_start, m_end, head.i, proper)
 
-    def described(kind: SpeakerKind) -> ResolvedSpeaker:
+@dataclass(frozen=True, slots=True)
+class _Mention:
+    """The speaker mention of one attributed quote, and the speakers before it."""
+
+    match: QuoteMatch
+    head: Token
+    span: Span  # the mention's noun phrase
+    previous: _Previous | None  # the previous quote's speaker
+    last_person: _Previous | None  # the last person quoted
+
+    @classmethod
+    def of(
+        cls, ctx: _Context, m: QuoteMatch, previous: _Previous | None, last_person: _Previous | None
+    ) -> _Mention:
+        assert m.speaker_token is not None
+        return cls(
+            m, ctx.doc[m.speaker_token], speaker_mention_span(ctx.doc, m.speaker_token), previous, last_person
+        )
+
+    def made(
+        self, name: str | None, kind: SpeakerKind, proper: bool = True, rule: str = ""
+    ) -> ResolvedSpeaker:
+        span = self.span
+        return ResolvedSpeaker(
+            name, span.text, kind, span.start_char, span.end_char, self.head.i, proper, rule
+        )
+
+    def described(self, kind: SpeakerKind, rule: str = "") -> ResolvedSpeaker:
         """An unnamed speaker: the description identifies them, it is not a name."""
-        if _acronym_like(head.text):  # `The CIPS`, `M&S`: a name the tagger did not see
-            return made(mention, kind)
-        return made(mention, kind, proper=False)
+        if _acronym_like(self.head.text):  # `The CIPS`, `M&S`: a name the tagger did not see
+            return self.made(self.span.text, kind, rule=rule)
+        return self.made(self.span.text, kind, proper=False, rule=rule)
 
-    def again(prev: _Previous, refers: bool = True) -> ResolvedSpeaker:
+    def again(self, prev: _Previous, refers: bool = True, rule: str = "") -> ResolvedSpeaker:
+        """A speaker quoted before, referred to again."""
         if prev.proper:
-            return made(prev.name, prev.type)
+            return self.made(prev.name, prev.type, rule=rule)
         if not refers:
-            return made(prev.name, prev.type, proper=False)
+            return self.made(prev.name, prev.type, proper=False, rule=rule)
         # `Authorities said ... They said`: the description that identifies the speaker, not "They"
-        return ResolvedSpeaker(prev.name, prev.name, prev.type, m_start, m_end, head.i, False)
+        span = self.span
+        return ResolvedSpeaker(
+            prev.name, prev.name, prev.type, span.start_char, span.end_char, self.head.i, False, rule
+        )
 
-    if head.pos_ == "PROPN":
-        relabeled = _relabeled_name(ctx, head)
-        if relabeled is not None:
-            return made(*relabeled)
+
+# (context, mention) -> the speaker, or None when the rule does not apply
+MentionRule = Callable[[_Context, _Mention], "ResolvedSpeaker | None"]
+
+
+def _resolve_mention(ctx: _Context, mention: _Mention) -> ResolvedSpeaker:
+    """The first rule of ``MENTION_RULES`` that answers; each result records its rule's name."""
+    for name, rule in MENTION_RULES:
+        found = rule(ctx, mention)
+        if found is not None:
+            return found if found.rule else replace(found, rule=name)
+    return mention.described("UNKNOWN", rule="unresolved")
+
+
+def _rule_relabeled_name(ctx: _Context, mn: _Mention) -> ResolvedSpeaker | None:
+    """`retail bank Absa said` (tagged PERSON) is an organisation, `Mr Mukerjee` (tagged GPE) a person."""
+    if mn.head.pos_ != "PROPN":
+        return None
+    relabeled = _relabeled_name(ctx, mn.head)
+    return mn.made(*relabeled) if relabeled is not None else None
+
+
+def _rule_person_named(ctx: _Context, mn: _Mention) -> ResolvedSpeaker | None:
+    """The mention contains a person's name (or a known surname) -> that person's full name."""
+    head = mn.head
     # `Trudeau's office`, `Norman's lawyers`: a common noun owned by a person is not that person
-    person = _person_at(ctx, span) if head.pos_ != "NOUN" else _person_at(ctx, doc[head.i : head.i + 1])
-    if person:
-        return made(person, "PERSON")
-    # `DeLaet's agent, Danny Fritz, told ...`: the apposition names the speaker
+    person = _person_at(ctx, mn.span if head.pos_ != "NOUN" else ctx.doc[head.i : head.i + 1])
+    return mn.made(person, "PERSON") if person else None
+
+
+def _rule_apposition(ctx: _Context, mn: _Mention) -> ResolvedSpeaker | None:
+    """`DeLaet's agent, Danny Fritz, told ...`: the apposition names the speaker."""
+    doc, head, span = ctx.doc, mn.head, mn.span
     for child in _appositions(head):
         named = _person_at(ctx, doc[child.i : child.i + 1])
         if named:
-            return made(named, "PERSON")
+            return mn.made(named, "PERSON")
         # the tagger calls many foreign names ORG: after a person's role ("ambassador") it is a name
         role_head = head.pos_ == "NOUN" and (_person_noun(span) or _has_role(ctx, span))
         if child.ent_type_ in ("ORG", "GPE", "NORP") and not (child.dep_ == "appos" and role_head):
-            return made(_entity_name(doc, child.i), child.ent_type_)  # type: ignore[arg-type]
+            return mn.made(_entity_name(doc, child.i), child.ent_type_)  # type: ignore[arg-type]
         if child.dep_ == "appos" and child.pos_ == "PROPN" and head.pos_ == "NOUN":
             # an apposed name the tagger missed: `Ukraine's ambassador, Taras Hnatyuk, wrote`
-            return made(_name_chunk(doc, child.i), "PERSON")
-    # `Arsenal vice-chairman David Dein said`: a title the tagger cut, then the name
-    after = _person_right_after(ctx, span)
-    if after:
-        return made(after, "PERSON")
+            return mn.made(_name_chunk(doc, child.i), "PERSON")
+    return None
 
+
+def _rule_person_right_after(ctx: _Context, mn: _Mention) -> ResolvedSpeaker | None:
+    """`Arsenal vice-chairman David Dein said`: a title the tagger cut, then the name."""
+    after = _person_right_after(ctx, mn.span)
+    return mn.made(after, "PERSON") if after else None
+
+
+def _personal_pronoun(ctx: _Context, head: Token) -> tuple[bool, Gender | None, bool]:
+    """(is a personal pronoun, gender, plural) of the head, or of its possessor (`her statement`)."""
     is_pronoun, gender, plural = _pronoun_gender(ctx, head.lower_)
     if not is_pronoun and head.pos_ == "NOUN":
         # `her statement`, `his office`: the possessor speaks
         poss = next((c for c in head.children if c.dep_ == "poss"), None)
         if poss is not None:
             is_pronoun, gender, plural = _pronoun_gender(ctx, poss.lower_)
-    if is_pronoun:
-        if plural:
-            if previous is not None and previous.type != "PERSON" and previous.name:
-                return again(previous)
-            return described("UNKNOWN")
+    return is_pronoun, gender, plural
 
-        def compatible(name: str) -> bool:
-            return gender is None or ctx.genders.get(name, gender) == gender
 
-        nearest = _previous_person(ctx, head.i, gender)
-        near_gap = _paragraph_gap(ctx, nearest, head.i) if nearest else 1_000
-        recent_speaker = (
-            last_person is not None
-            and last_person.name is not None
-            and m.paragraph - last_person.paragraph <= 1
-            and compatible(last_person.name)
-        )
-        if recent_speaker and last_person is not None and (near_gap >= 1 or nearest == last_person.name):
-            return again(last_person)
-        if nearest and near_gap <= 2:
-            return made(nearest, "PERSON")
-        if last_person is not None and last_person.name and compatible(last_person.name):
-            return again(last_person)
-        if nearest:
-            return made(nearest, "PERSON")
-        return made(None, "PERSON")
+def _rule_plural_pronoun(ctx: _Context, mn: _Mention) -> ResolvedSpeaker | None:
+    """`they said`, `we`: the previous speaker when it was no person, else an unnamed group."""
+    is_pronoun, _, plural = _personal_pronoun(ctx, mn.head)
+    if not (is_pronoun and plural):
+        return None
+    previous = mn.previous
+    if previous is not None and previous.type != "PERSON" and previous.name:
+        return mn.again(previous)
+    return mn.described("UNKNOWN", rule="plural_pronoun.group")
 
-    if head.pos_ == "PRON" or head.lower_ in ("it", "its"):
-        # `It said`, `it added`: an organisation (the previous one quoted, else the salient one named
-        # shortly before); a pronoun is never a name
-        if (
-            previous is not None
-            and previous.type != "PERSON"
-            and previous.name
-            and previous.proper
-            and m.paragraph - previous.paragraph <= 1
-        ):
-            return again(previous)
-        org = (
-            _org_antecedent(ctx, head.i, None, previous, m.paragraph)
-            if head.lower_ in ("it", "its")
-            else None
-        )
-        return made(org, "ORG") if org else made(None, "ORG" if head.lower_ in ("it", "its") else "UNKNOWN")
 
+def _rule_personal_pronoun(ctx: _Context, mn: _Mention) -> ResolvedSpeaker | None:
+    """he/she/I: the last person quoted when recent and of the pronoun's gender, else the nearest
+    preceding person of that gender."""
+    is_pronoun, gender, _ = _personal_pronoun(ctx, mn.head)
+    if not is_pronoun:
+        return None
+    head, last_person = mn.head, mn.last_person
+
+    def compatible(name: str) -> bool:
+        return gender is None or ctx.genders.get(name, gender) == gender
+
+    nearest = _previous_person(ctx, head.i, gender)
+    near_gap = _paragraph_gap(ctx, nearest, head.i) if nearest else 1_000
+    recent_speaker = (
+        last_person is not None
+        and last_person.name is not None
+        and mn.match.paragraph - last_person.paragraph <= 1
+        and compatible(last_person.name)
+    )
+    if recent_speaker and last_person is not None and (near_gap >= 1 or nearest == last_person.name):
+        return mn.again(last_person, rule="pronoun.recent_speaker")
+    if nearest and near_gap <= 2:
+        return mn.made(nearest, "PERSON", rule="pronoun.nearest_person")
+    if last_person is not None and last_person.name and compatible(last_person.name):
+        return mn.again(last_person, rule="pronoun.last_speaker")
+    if nearest:
+        return mn.made(nearest, "PERSON", rule="pronoun.far_person")
+    return mn.made(None, "PERSON", rule="pronoun.unresolved")
+
+
+def _rule_it(ctx: _Context, mn: _Mention) -> ResolvedSpeaker | None:
+    """`It said`, `it added`: an organisation (the previous one quoted, else the salient one named
+    shortly before); a pronoun is never a name."""
+    head, previous = mn.head, mn.previous
+    if not (head.pos_ == "PRON" or head.lower_ in ("it", "its")):
+        return None
+    if (
+        previous is not None
+        and previous.type != "PERSON"
+        and previous.name
+        and previous.proper
+        and mn.match.paragraph - previous.paragraph <= 1
+    ):
+        return mn.again(previous)
+    org = (
+        _org_antecedent(ctx, head.i, None, previous, mn.match.paragraph)
+        if head.lower_ in ("it", "its")
+        else None
+    )
+    if org:
+        return mn.made(org, "ORG")
+    return mn.made(None, "ORG" if head.lower_ in ("it", "its") else "UNKNOWN", rule="it.unresolved")
+
+
+def _rule_named_entity(ctx: _Context, mn: _Mention) -> ResolvedSpeaker | None:
+    """An organisation, place or nationality named as the speaker speaks by its name; `the Bank said`
+    (a generic word tagged as a name) is the bank the article named."""
+    head = mn.head
     ent = head.ent_type_
-    if ent in ("ORG", "GPE", "NORP") and head.pos_ != "NOUN":  # the tagger calls "the defenceman" ORG
-        name = _entity_name(doc, head.i)
-        generic = name.lower()
-        if ctx.nouns is not None and generic in ctx.nouns.business | ctx.nouns.own_name:
-            # `the Bank said` (the central bank named before), `Company officials said`
-            org = _org_antecedent(ctx, head.i, generic, previous, m.paragraph, True)
-            return made(org, "ORG") if org else described("ORG")
-        return made(name, ent)  # type: ignore[arg-type]
+    if ent not in ("ORG", "GPE", "NORP") or head.pos_ == "NOUN":  # the tagger calls "the defenceman" ORG
+        return None
+    name = _entity_name(ctx.doc, head.i)
+    generic = name.lower()
+    if ctx.nouns is not None and generic in ctx.nouns.business | ctx.nouns.own_name:
+        # `the Bank said` (the central bank named before), `Company officials said`
+        org = _org_antecedent(ctx, head.i, generic, mn.previous, mn.match.paragraph, True)
+        return mn.made(org, "ORG", rule="generic_name.antecedent") if org else mn.described("ORG")
+    return mn.made(name, ent)  # type: ignore[arg-type]
 
-    if head.pos_ == "PROPN":
-        if ent == "PERSON":
-            # a name outside the article's people: by its own words when they are a whole name (not
-            # "Walter van" of "Walter van der Veen")
-            words = [
-                w for w in mention.split() if not any(w.lower() in h for h in ctx.lex.honorifics.values())
-            ]
-            whole = person_name(" ".join(words[1:] if words and words[0].lower() == "the" else words))
-            return made(whole, "PERSON") if whole else made(None, "PERSON")
-        name = mention
-        if name.split()[0].lower() in ("the", "a", "an"):
-            name = name.split(maxsplit=1)[-1]
-        if ctx.nouns is not None and name.lower() in ctx.nouns.business | ctx.nouns.own_name:
-            org = _org_antecedent(ctx, head.i, name.lower(), previous, m.paragraph, True)  # `the Bank said`
-            return made(org, "ORG") if org else described("ORG")
-        return made(name, "UNKNOWN") if name.count("(") == name.count(")") else described("UNKNOWN")
 
-    # a description
+def _rule_proper_name(ctx: _Context, mn: _Mention) -> ResolvedSpeaker | None:
+    """A proper name outside the article's people and entities: by its own words."""
+    head, mention = mn.head, mn.span.text
+    if head.pos_ != "PROPN":
+        return None
+    if head.ent_type_ == "PERSON":
+        # a name outside the article's people: by its own words when they are a whole name (not
+        # "Walter van" of "Walter van der Veen")
+        words = [w for w in mention.split() if not any(w.lower() in h for h in ctx.lex.honorifics.values())]
+        whole = person_name(" ".join(words[1:] if words and words[0].lower() == "the" else words))
+        return mn.made(whole, "PERSON") if whole else mn.made(None, "PERSON", rule="proper_name.partial")
+    name = mention
+    if name.split()[0].lower() in ("the", "a", "an"):
+        name = name.split(maxsplit=1)[-1]
+    if ctx.nouns is not None and name.lower() in ctx.nouns.business | ctx.nouns.own_name:
+        org = _org_antecedent(
+            ctx, head.i, name.lower(), mn.previous, mn.match.paragraph, True
+        )  # `the Bank said`
+        return mn.made(org, "ORG", rule="generic_name.antecedent") if org else mn.described("ORG")
+    if name.count("(") == name.count(")"):
+        return mn.made(name, "UNKNOWN")
+    return mn.described("UNKNOWN")
+
+
+def _rule_document(ctx: _Context, mn: _Mention) -> ResolvedSpeaker | None:
+    """`a study by X said`, `Shell's statement`, `according to the memo`: the author speaks."""
+    doc, head, previous = ctx.doc, mn.head, mn.previous
     lemma = head.lemma_.lower()
-    if lemma in ctx.lex.document_nouns or head.lower_ in ctx.lex.document_nouns:
-        # `a study by X said`, `according to the memo`: the author speaks
-        author = next(
-            (t for t in head.subtree if t.dep_ == "pobj" and t.head.lower_ == "by" and t.pos_ == "PROPN"),
-            None,
+    if not (lemma in ctx.lex.document_nouns or head.lower_ in ctx.lex.document_nouns):
+        return None
+    author = next(
+        (t for t in head.subtree if t.dep_ == "pobj" and t.head.lower_ == "by" and t.pos_ == "PROPN"),
+        None,
+    )
+    if author is not None:
+        named = _person_at(ctx, doc[author.i : author.i + 1])
+        if named:
+            return mn.made(named, "PERSON", rule="document.author")
+        return mn.made(_entity_name(doc, author.i), author.ent_type_ or "ORG", rule="document.author")  # type: ignore[arg-type]
+    owner = _org_owner(head)
+    if owner is not None:  # `Shell's statement`: the organisation speaks
+        name = _entity_name(doc, owner.i)
+        if ctx.nouns is not None and name.lower() in ctx.nouns.business | ctx.nouns.own_name:
+            # `the Bank's inflation report`: the bank the article names, if it does
+            name = _org_antecedent(ctx, head.i, name.lower(), previous, mn.match.paragraph, True) or ""
+        return (
+            mn.made(name, "ORG", rule="document.owner")
+            if name
+            else mn.described("ORG", rule="document.owner")
         )
-        if author is not None:
-            named = _person_at(ctx, doc[author.i : author.i + 1])
-            if named:
-                return made(named, "PERSON")
-            return made(_entity_name(doc, author.i), author.ent_type_ or "ORG")  # type: ignore[arg-type]
-        owner = _org_owner(head)
-        if owner is not None:  # `Shell's statement`: the organisation speaks
-            name = _entity_name(doc, owner.i)
-            if ctx.nouns is not None and name.lower() in ctx.nouns.business | ctx.nouns.own_name:
-                # `the Bank's inflation report`: the bank the article names, if it does
-                name = _org_antecedent(ctx, head.i, name.lower(), previous, m.paragraph, True) or ""
-            return made(name, "ORG") if name else described("ORG")
-        if previous is not None and previous.name and m.paragraph - previous.paragraph <= 2:
-            return again(previous, refers=False)
-        return described("ORG")
-    determiner = next((c.lower_ for c in head.children if c.dep_ == "det"), None)
+    if previous is not None and previous.name and mn.match.paragraph - previous.paragraph <= 2:
+        return mn.again(previous, refers=False, rule="document.previous_speaker")
+    return mn.described("ORG")
+
+
+def _rule_organisation_noun(ctx: _Context, mn: _Mention) -> ResolvedSpeaker | None:
+    """`the company said`, `Trudeau's office`, `media buying company GroupM`: an organisation noun."""
+    doc, head, span, previous = ctx.doc, mn.head, mn.span, mn.previous
+    lemma = head.lemma_.lower()
     nouns = ctx.nouns
     org_like = lemma in ctx.lex.org_nouns or head.lower_ in ctx.lex.org_nouns
-    if nouns is not None and (org_like or lemma in nouns.business) and head.tag_ not in ("NNS", "NNPS"):
-        owner = next((c for c in head.children if c.dep_ == "poss" and c.pos_ == "PROPN"), None)
-        if owner is not None and owner.ent_type_ not in ("GPE", "LOC", "NORP"):
-            # `Trudeau's office`: the office of a named owner, by the owner's full name
-            who = _person_at(ctx, doc[owner.i : owner.i + 1])
-            if who is None:
-                return made(mention, "ORG")
-            return made(
-                f"{who}'s {doc[owner.i + 1 : span.end].text.removeprefix(chr(39) + 's').strip()}", "ORG"
-            )
-        brand = next(
-            (
-                c
-                for c in head.children
-                if c.i > head.i and c.dep_ in ("appos", "compound", "npadvmod") and c.pos_ == "PROPN"
-            ),
-            None,
-        )
-        if brand is not None:  # `media buying company GroupM`
-            return made(_name_chunk(doc, brand.i), "ORG")
-        if determiner in ("the", "this", "that") and not _has_proper_modifier(head):
-            # `the company said`, `the firm added`: the organisation the article has been naming
-            if (
-                previous is not None
-                and previous.name
-                and not previous.proper
-                and previous.type == "ORG"
-                and m.paragraph - previous.paragraph <= 1
-                and lemma in previous.name.lower().split()
-            ):
-                return again(previous)  # `a media company said ... the company said`
-            org = _org_antecedent(ctx, head.i, lemma, previous, m.paragraph)
-            if org:
-                return made(org, "ORG")
-        return described("ORG")
+    if nouns is None or not (org_like or lemma in nouns.business) or head.tag_ in ("NNS", "NNPS"):
+        return None
+    owner = next((c for c in head.children if c.dep_ == "poss" and c.pos_ == "PROPN"), None)
+    if owner is not None and owner.ent_type_ not in ("GPE", "LOC", "NORP"):
+        # `Trudeau's office`: the office of a named owner, by the owner's full name
+        who = _person_at(ctx, doc[owner.i : owner.i + 1])
+        if who is None:
+            return mn.made(span.text, "ORG", rule="organisation_noun.owner")
+        office = doc[owner.i + 1 : span.end].text.removeprefix(chr(39) + "s").strip()
+        return mn.made(f"{who}'s {office}", "ORG", rule="organisation_noun.owner")
+    brand = next(
+        (
+            c
+            for c in head.children
+            if c.i > head.i and c.dep_ in ("appos", "compound", "npadvmod") and c.pos_ == "PROPN"
+        ),
+        None,
+    )
+    if brand is not None:  # `media buying company GroupM`
+        return mn.made(_name_chunk(doc, brand.i), "ORG", rule="organisation_noun.brand")
+    determiner = next((c.lower_ for c in head.children if c.dep_ == "det"), None)
+    if determiner in ("the", "this", "that") and not _has_proper_modifier(head):
+        # `the company said`, `the firm added`: the organisation the article has been naming
+        if (
+            previous is not None
+            and previous.name
+            and not previous.proper
+            and previous.type == "ORG"
+            and mn.match.paragraph - previous.paragraph <= 1
+            and lemma in previous.name.lower().split()
+        ):
+            return mn.again(
+                previous, rule="organisation_noun.antecedent"
+            )  # `a media company said ... the company said`
+        org = _org_antecedent(ctx, head.i, lemma, previous, mn.match.paragraph)
+        if org:
+            return mn.made(org, "ORG", rule="organisation_noun.antecedent")
+    return mn.described("ORG")
+
+
+def _rule_organisation_plural(ctx: _Context, mn: _Mention) -> ResolvedSpeaker | None:
+    """`Fosters said` (an organisation parsed as a plural noun)."""
+    head = mn.head
     if head.ent_type_ == "ORG" and head.text[:1].isupper():
-        return made(_entity_name(doc, head.i), "ORG")  # `Fosters said` (parsed as a plural noun)
-    if org_like or head.tag_ in ("NNS", "NNPS"):
-        return described("ORG")  # `analysts`, `the unions`, `officials`: a group, no name
-    if determiner not in ("the", "this", "that"):
-        # `a private security professional`: a new, unnamed speaker
-        return described("PERSON")
-    the_person = _described_person(ctx, span, head.i, last_person, _reported_gender(ctx, m))
-    if the_person:
-        return made(the_person, "PERSON")
-    if ctx.describe is not None and not ctx.describe(span).groups and not _person_noun(span):
-        return described("UNKNOWN")  # `the operator`, `the family`: no person is described
-    found = _previous_person(ctx, head.i, None)
-    if found and _paragraph_gap(ctx, found, head.i) <= 1:
-        return made(found, "PERSON")
-    if last_person is not None and last_person.name:
-        return again(last_person)
-    found = _next_person(ctx, head.i)
-    if found:
-        return made(found, "PERSON")
-    return described("UNKNOWN")
+        return mn.made(_entity_name(ctx.doc, head.i), "ORG")
+    return None
+
+
+def _rule_group(ctx: _Context, mn: _Mention) -> ResolvedSpeaker | None:
+    """`analysts`, `the unions`, `officials`: a group, no name."""
+    head = mn.head
+    lemma = head.lemma_.lower()
+    if lemma in ctx.lex.org_nouns or head.lower_ in ctx.lex.org_nouns or head.tag_ in ("NNS", "NNPS"):
+        return mn.described("ORG")
+    return None
+
+
+def _determiner(head: Token) -> str | None:
+    return next((c.lower_ for c in head.children if c.dep_ == "det"), None)
+
+
+def _rule_new_description(ctx: _Context, mn: _Mention) -> ResolvedSpeaker | None:
+    """`a private security professional`: a new, unnamed speaker."""
+    if _determiner(mn.head) not in ("the", "this", "that"):
+        return mn.described("PERSON")
+    return None
+
+
+def _rule_described_person(ctx: _Context, mn: _Mention) -> ResolvedSpeaker | None:
+    """`the top US diplomat` -> the person whose title fits the description."""
+    found = _described_person(ctx, mn.span, mn.head.i, mn.last_person, _reported_gender(ctx, mn.match))
+    return mn.made(found, "PERSON") if found else None
+
+
+def _rule_no_person_described(ctx: _Context, mn: _Mention) -> ResolvedSpeaker | None:
+    """`the operator`, `the family`: no person is described."""
+    if ctx.describe is not None and not ctx.describe(mn.span).groups and not _person_noun(mn.span):
+        return mn.described("UNKNOWN")
+    return None
+
+
+def _rule_description_nearest_person(ctx: _Context, mn: _Mention) -> ResolvedSpeaker | None:
+    """A person description right after a person was named (same or previous paragraph): that person."""
+    found = _previous_person(ctx, mn.head.i, None)
+    if found and _paragraph_gap(ctx, found, mn.head.i) <= 1:
+        return mn.made(found, "PERSON")
+    return None
+
+
+def _rule_description_last_speaker(ctx: _Context, mn: _Mention) -> ResolvedSpeaker | None:
+    """A person description, no person named near: the last person quoted."""
+    if mn.last_person is not None and mn.last_person.name:
+        return mn.again(mn.last_person)
+    return None
+
+
+def _rule_description_next_person(ctx: _Context, mn: _Mention) -> ResolvedSpeaker | None:
+    """A person description before anyone is named: the next person named."""
+    found = _next_person(ctx, mn.head.i)
+    return mn.made(found, "PERSON") if found else None
+
+
+# The rules in order; the first that answers decides. Names appear in ``ResolvedSpeaker.rule`` (a rule
+# may name a finer case, "pronoun.nearest_person").
+MENTION_RULES: tuple[tuple[str, MentionRule], ...] = (
+    ("relabeled_name", _rule_relabeled_name),
+    ("person_named", _rule_person_named),
+    ("apposition", _rule_apposition),
+    ("person_right_after", _rule_person_right_after),
+    ("plural_pronoun", _rule_plural_pronoun),
+    ("pronoun", _rule_personal_pronoun),
+    ("it", _rule_it),
+    ("named_entity", _rule_named_entity),
+    ("proper_name", _rule_proper_name),
+    ("document", _rule_document),
+    ("organisation_noun", _rule_organisation_noun),
+    ("organisation_plural", _rule_organisation_plural),
+    ("group", _rule_group),
+    ("new_description", _rule_new_description),
+    ("described_person", _rule_described_person),
+    ("no_person_described", _rule_no_person_described),
+    ("description.nearest_person", _rule_description_nearest_person),
+    ("description.last_speaker", _rule_description_last_speaker),
+    ("description.next_person", _rule_description_next_person),
+)
 
 
 def _relabeled_name(ctx: _Context, head: Token) -> tuple[str, SpeakerKind] | None:
