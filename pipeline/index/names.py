@@ -26,7 +26,6 @@ what was typed, so "Lavrov" finds "Sergey Lavrov" but "Sergey Lavrov" does not f
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -35,47 +34,11 @@ from typing import Any
 
 import yaml
 
+from pipeline.folding import fold as fold_text
 from pipeline.settings import PROJECT_ROOT
 
 CONFIG_DIR = PROJECT_ROOT / "config"
 
-# Letters NFKD does not decompose into a base letter plus marks.
-_SPECIAL_LETTERS = str.maketrans(
-    {
-        "ß": "ss",
-        "ø": "o",
-        "Ø": "o",
-        "ł": "l",
-        "Ł": "l",
-        "đ": "d",
-        "Đ": "d",
-        "æ": "ae",
-        "Æ": "ae",
-        "œ": "oe",
-        "Œ": "oe",
-        "\u0131": "i",
-        "þ": "th",
-        "ð": "d",
-        "ħ": "h",
-    }
-)
-# Russian/Ukrainian Cyrillic to Latin, BGN/PCGN-style (the romanisation wire copy mostly uses), so a
-# name typed in Cyrillic meets its English spelling: "Лавров" -> lavrov, "Зеленский" -> zelenskiy.
-# U+0430..U+044F in order; "-" = no letter (hard and soft signs).
-_CYRILLIC_LATIN = (
-    "a", "b", "v", "g", "d", "e", "zh", "z", "i", "y", "k", "l", "m", "n", "o", "p",
-    "r", "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "-", "y", "-", "e", "yu", "ya",
-)  # fmt: skip
-_CYRILLIC = str.maketrans(
-    {
-        **{chr(0x430 + i): ("" if latin == "-" else latin) for i, latin in enumerate(_CYRILLIC_LATIN)},
-        "\u0451": "e",  # yo
-        "\u0456": "i",  # Ukrainian i
-        "\u0457": "yi",  # Ukrainian yi
-        "\u0454": "ye",  # Ukrainian ye
-        "\u0491": "g",  # Ukrainian ghe with upturn
-    }
-)
 _POSSESSIVE = re.compile(r"['\u2019]s\b")  # "Lavrov's" -> lavrov; "O'Sullivan" keeps its s
 _APOSTROPHES = re.compile(r"['\u2019\u02bc`\u00b4]")
 _WORD = re.compile(r"[a-z0-9]+")
@@ -139,12 +102,9 @@ def _strings(value: Any) -> list[str]:
 
 
 def fold(text: str) -> str:
-    """Lower case without accents, ligatures or apostrophes (``"Gérard O'Brien"`` -> ``"gerard obrien"``)."""
-    # Cyrillic before decomposition: NFKD would split "й" into "и" + breve and lose the y.
-    text = _POSSESSIVE.sub("", text.translate(_SPECIAL_LETTERS).lower().translate(_CYRILLIC))
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return _APOSTROPHES.sub("", stripped.lower())
+    """The shared ``pipeline.folding.fold``, then possessives and apostrophes dropped
+    (``"Gérard O'Brien's"`` -> ``"gerard obrien"``): people type "obrien" as often as "o'brien"."""
+    return _APOSTROPHES.sub("", _POSSESSIVE.sub("", fold_text(text)))
 
 
 def fold_words(text: str) -> list[str]:

@@ -2,7 +2,7 @@
 
 Run ``python -m pipeline.nlp.build_country_lexicon`` after upgrading pycountry or editing the extras;
 the output is committed so the enrichment never imports pycountry at run time. Keys are lower-cased,
-whitespace-collapsed and accent-folded (``pipeline.nlp.countries.fold``); see the extras file header
+whitespace-collapsed and accent-folded (``pipeline.folding.fold``); see the extras file header
 for the matching rules they serve.
 """
 
@@ -16,7 +16,8 @@ from typing import Any
 
 import yaml
 
-from pipeline.nlp.countries import COUNTRIES_PATH, fold
+from pipeline.folding import fold
+from pipeline.nlp.countries import COUNTRIES_PATH
 from pipeline.settings import PROJECT_ROOT
 
 EXTRAS_PATH = PROJECT_ROOT / "config" / "country_extras.yaml"

@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pipeline.folding import fold
 from pipeline.settings import PROJECT_ROOT
 
 if TYPE_CHECKING:
@@ -53,14 +53,6 @@ def doc_text(doc: Doc) -> str:
     text: str = doc.text
     doc.user_data[_TEXT_CACHE_KEY] = text
     return text
-
-
-def fold(text: str) -> str:
-    """Lookup key: accents folded, apostrophes straightened, lower-cased, whitespace collapsed."""
-    text = text.translate(_APOSTROPHES)
-    if not text.isascii():
-        text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
-    return _WS.sub(" ", text).strip().lower()
 
 
 @dataclass(frozen=True, slots=True)

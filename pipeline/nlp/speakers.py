@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
+from pipeline.folding import name_key
 from pipeline.nlp.entities import PersonMention
 from pipeline.nlp.quotes import CONFIG_DIR, CueLexicon, QuoteMatch, _paragraphs, speaker_mention_span
 from pipeline.nlp.roles import SpeakerDescription
@@ -116,16 +117,12 @@ class _Context:
     orgs: list[tuple[int, int, str]] | None = None  # ORG entities outside quotations (lazy)
 
 
-def _name_key(text: str) -> str:
-    return text.lower().replace("\u2019s", "").replace("'s", "").strip(" .,")
-
-
 def _surname_index(people: Sequence[PersonMention]) -> dict[str, str]:
     out: dict[str, str] = {}
     for p in people:
         parts = p.canonical.split()
         if parts:
-            out.setdefault(_name_key(parts[-1]), p.canonical)
+            out.setdefault(name_key(parts[-1]), p.canonical)
     return out
 
 
@@ -221,7 +218,7 @@ def _person_at(ctx: _Context, span: Span) -> str | None:
         k -= 1
     for tok in span:
         if tok.pos_ == "PROPN" or tok.text[:1].isupper():
-            hit = ctx.surnames.get(_name_key(tok.text))
+            hit = ctx.surnames.get(name_key(tok.text))
             if hit:
                 return hit
     return None
@@ -446,7 +443,7 @@ def _named_before(
     # a known surname the tagger missed as the narrative's subject
     for tok in ctx.doc[lo:hi]:
         if tok.dep_ in ("nsubj", "nsubjpass") and tok.text[:1].isupper():
-            hit = ctx.surnames.get(_name_key(tok.text))
+            hit = ctx.surnames.get(name_key(tok.text))
             if hit:
                 return hit
     return None
@@ -870,13 +867,13 @@ def _relabeled_name(ctx: _Context, head: Token) -> tuple[str, SpeakerKind] | Non
     honorific = is_honorific(before)
     if honorific and head.ent_type_ in ("ORG", "GPE", "NORP", "LOC", ""):
         name = doc[start : head.i + 1].text
-        return ctx.surnames.get(_name_key(name), name), "PERSON"
+        return ctx.surnames.get(name_key(name), name), "PERSON"
     nouns = ctx.nouns
     org_noun = nouns is not None and (low in nouns.business or low in ctx.lex.org_nouns)
     if org_noun and head.ent_type_ == "PERSON" and before.pos_ == "NOUN" and start == head.i:
         # a one-word "person" named by an organisation noun right before it
         name = head.text
-        if ctx.surnames.get(_name_key(name), name) == name:  # not the surname of a full name
+        if ctx.surnames.get(name_key(name), name) == name:  # not the surname of a full name
             return name, "ORG"
     return None
 
@@ -1052,7 +1049,7 @@ def _most_salient(
             not name[:1].isupper()
             or name.lower() in generic  # `Bank` is the description again, not a name
             or not allowed(name)
-            or _name_key(name.split()[-1]) in ctx.surnames  # a person the tagger called ORG
+            or name_key(name.split()[-1]) in ctx.surnames  # a person the tagger called ORG
         ):
             continue
         score = float(sum(1 for o in orgs if _related(o[2], name)))
