@@ -16,19 +16,13 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from pipeline.models import Article, EnrichedArticle, Quote, Speaker
-from pipeline.nlp.countries import load_country_lexicon
 from pipeline.nlp.entities import EntityAnalysis, analyse_entities, extract_entities
+from pipeline.nlp.lexicons import Lexicons, load_lexicons
 from pipeline.nlp.normalize import normalize_wire
 from pipeline.nlp.profiles import profile_speakers
-from pipeline.nlp.quotes import CueLexicon, Quotation, extract_quotes, find_quotations, load_cue_lexicon
+from pipeline.nlp.quotes import Quotation, extract_quotes, find_quotations
 from pipeline.nlp.roles import SpeakerDescription, describe_people, describe_speaker
-from pipeline.nlp.speakers import (
-    NameGender,
-    ResolvedSpeaker,
-    load_name_genders,
-    resolve_speakers,
-)
-from pipeline.nlp.titles import load_title_lexicon
+from pipeline.nlp.speakers import ResolvedSpeaker, resolve_speakers
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -42,8 +36,7 @@ class Enricher:
     """The loaded model and lexicons; cheap to share within a process, loaded once per process."""
 
     nlp: Language
-    cues: CueLexicon
-    name_gender: NameGender | None = None
+    lexicons: Lexicons
     max_text_chars: int = 200_000
 
     @classmethod
@@ -51,10 +44,7 @@ class Enricher:
         from pipeline.nlp.loader import load_nlp
 
         return cls(
-            with_paragraph_breaks(load_nlp(settings.spacy_model)),
-            load_cue_lexicon(),
-            load_name_genders(),
-            settings.max_text_chars,
+            with_paragraph_breaks(load_nlp(settings.spacy_model)), load_lexicons(), settings.max_text_chars
         )
 
     def enrich(self, article: Article) -> EnrichedArticle:
@@ -65,7 +55,7 @@ class Enricher:
         clean = [normalize_wire(a.text) for a in articles]
         pairs = zip(clean, zip(articles, clean, strict=True), strict=True)
         return [
-            enrich_doc(doc, article, self.cues, self.name_gender, text)
+            enrich_doc(doc, article, self.lexicons, text)
             for doc, (article, text) in self.nlp.pipe(pairs, as_tuples=True, batch_size=batch_size)
         ]
 
@@ -106,8 +96,7 @@ def _mark_paragraph_starts(doc: Doc) -> Doc:
 def enrich_doc(
     doc: Doc,
     article: Article,
-    cues: CueLexicon,
-    name_gender: NameGender | None = None,
+    lexicons: Lexicons,
     clean_text: str | None = None,
 ) -> EnrichedArticle:
     """Everything after parsing: entities, quotes, speakers, countries.
@@ -116,7 +105,8 @@ def enrich_doc(
     rebuilding it from the Doc (``Doc.text`` walks every token).
     """
     text = clean_text if clean_text is not None else doc.text
-    analysis = analyse_entities(doc)
+    cues, country_lexicon, titles = lexicons.cues, lexicons.countries, lexicons.titles
+    analysis = analyse_entities(doc, titles, country_lexicon)
     people = [
         p
         for p in analysis.persons.persons
@@ -126,8 +116,6 @@ def enrich_doc(
     quotations = find_quotations(text)
     matches = extract_quotes(doc, cues, text=text, quotations=quotations)
     quoted = _quoted_token_ranges(doc, quotations)
-    country_lexicon = load_country_lexicon()
-    titles = load_title_lexicon()
 
     described: dict[tuple[int, int], SpeakerDescription] = {}
 
@@ -139,7 +127,14 @@ def enrich_doc(
 
     people_desc = describe_people(doc, analysis.persons, country_lexicon, titles)
     speakers = resolve_speakers(
-        doc, matches, people, cues, quoted, name_gender, people_desc, describe, text=text
+        doc,
+        matches,
+        people,
+        lexicons,
+        quoted_ranges=quoted,
+        people_desc=people_desc,
+        describe=describe,
+        text=text,
     )
     profiles = profile_speakers(doc, matches, speakers, people_desc, describe, country_lexicon.country_of_org)
     quotes = []
@@ -219,9 +214,7 @@ def _process_enricher(model: str, max_text_chars: int) -> Enricher:
     """One Enricher per worker process (the model loads on the first batch)."""
     from pipeline.nlp.loader import load_nlp
 
-    return Enricher(
-        with_paragraph_breaks(load_nlp(model)), load_cue_lexicon(), load_name_genders(), max_text_chars
-    )
+    return Enricher(with_paragraph_breaks(load_nlp(model)), load_lexicons(), max_text_chars)
 
 
 def enrich_batch(

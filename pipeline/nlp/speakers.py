@@ -24,19 +24,18 @@ import bisect
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
 from pipeline.folding import name_key
 from pipeline.nlp.entities import PersonMention
-from pipeline.nlp.quotes import CONFIG_DIR, CueLexicon, QuoteMatch, _paragraphs, speaker_mention_span
+from pipeline.nlp.lexicons import Gender, Lexicons, NameGender, SpeakerNouns
+from pipeline.nlp.quotes import CueLexicon, QuoteMatch, _paragraphs, speaker_mention_span
 from pipeline.nlp.roles import SpeakerDescription
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
 
 SpeakerKind = Literal["PERSON", "ORG", "GPE", "NORP", "UNKNOWN"]
-Gender = Literal["m", "f"]
 
 # How many paragraphs back a previous speaker still anchors a pronoun or a floating quote.
 MAX_SPEAKER_GAP_PARAGRAPHS = 3
@@ -44,48 +43,6 @@ MAX_SPEAKER_GAP_PARAGRAPHS = 3
 
 # a mention span -> what the text says the speaker is (pipeline.nlp.roles.describe_speaker, bound)
 Describe = Callable[["Span"], SpeakerDescription]
-# first name -> (gender, sure): "sure" when the table says male/female rather than mostly_*
-NameGender = Callable[[str], "tuple[Gender, bool] | None"]
-
-
-@lru_cache(maxsize=1)
-def load_name_genders() -> NameGender:
-    """First name -> gender from the ``gender-guesser`` table (loaded once per process, ~0.2 s)."""
-    import gender_guesser.detector as detector
-
-    table = detector.Detector(case_sensitive=False)
-
-    def lookup(first: str) -> tuple[Gender, bool] | None:
-        verdict = table.get_gender(first)
-        if verdict in ("male", "mostly_male"):
-            return "m", verdict == "male"
-        if verdict in ("female", "mostly_female"):
-            return "f", verdict == "female"
-        return None
-
-    return lookup
-
-
-@dataclass(frozen=True, slots=True)
-class SpeakerNouns:
-    """``config/speaker_nouns.yaml``: descriptions that refer back to a named organisation."""
-
-    business: frozenset[str]  # "the company", "the firm": the salient organisation named before
-    public: frozenset[str]  # name words of public bodies (never "the company")
-    own_name: frozenset[str]  # "the ministry": only an organisation whose name contains the noun
-
-
-@lru_cache(maxsize=1)
-def load_speaker_nouns() -> SpeakerNouns:
-    import yaml
-
-    with (CONFIG_DIR / "speaker_nouns.yaml").open(encoding="utf-8") as fh:
-        raw = yaml.safe_load(fh) or {}
-
-    def words(key: str) -> frozenset[str]:
-        return frozenset(str(w).lower() for w in raw.get(key) or [])
-
-    return SpeakerNouns(words("business_nouns"), words("public_words"), words("own_name_nouns"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,9 +276,9 @@ def resolve_speakers(
     doc: Doc,
     matches: Sequence[QuoteMatch],
     people: Sequence[PersonMention],
-    lex: CueLexicon,
+    lexicons: Lexicons,
+    *,
     quoted_ranges: Sequence[tuple[int, int]] = (),
-    name_gender: NameGender | None = None,
     people_desc: dict[str, SpeakerDescription] | None = None,
     describe: Describe | None = None,
     text: str | None = None,
@@ -338,17 +295,18 @@ def resolve_speakers(
         if name:
             repaired.append(p if name == p.canonical else replace(p, canonical=name))
     people = repaired
+    lex = lexicons.cues
     ctx = _Context(
         doc=doc,
         lex=lex,
         people=list(people),
         person_starts=[p.start for p in people],
         surnames=_surname_index(people),
-        genders=_genders(doc, people, lex, name_gender),
+        genders=_genders(doc, people, lex, lexicons.name_gender),
         people_desc=people_desc or {},
         describe=describe,
         quoted=list(quoted_ranges),
-        nouns=load_speaker_nouns(),
+        nouns=lexicons.speaker_nouns,
     )
     out: list[ResolvedSpeaker] = [_UNRESOLVED] * len(matches)
     previous: _Previous | None = None

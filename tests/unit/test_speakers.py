@@ -6,7 +6,8 @@ import pytest
 
 from pipeline.enrich import Enricher
 from pipeline.models import Article, Quote
-from pipeline.nlp.speakers import load_name_genders, person_name
+from pipeline.nlp.lexicons import load_lexicons
+from pipeline.nlp.speakers import person_name
 from pipeline.settings import Settings
 
 
@@ -168,7 +169,9 @@ GENDERS = [("Maria", "f"), ("Peter", "m"), ("Xqzvbt", None)]
 
 @pytest.mark.parametrize(("first", "gender"), GENDERS)
 def test_first_name_gender_table(first: str, gender: str | None) -> None:
-    got = load_name_genders()(first)
+    name_gender = load_lexicons().name_gender
+    assert name_gender is not None
+    got = name_gender(first)
     assert (got[0] if got else None) == gender
 
 
