@@ -14,13 +14,17 @@
 ``build_person_index(doc)`` gives a ``PersonIndex`` for speaker resolution: persons in order of mention
 with token positions, and ``resolve(text)`` for names, surnames, unambiguous first names (case- and
 possessive-insensitive). ``analyse_entities(doc)`` computes both once per Doc (cached on it).
+
+The analysis is an ordered tuple of named passes over one shared state (``_PASSES``): collect the
+mentions, fix labels from context, index full names, index one-word names, relabel known names,
+assign canonical names, add untagged surnames; then the records are built.
 """
 
 from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -324,26 +328,57 @@ def _first_compatible(first: str, canonicals: list[str]) -> bool:
     return False
 
 
-def _analyse(doc: Doc, titles: TitleLexicon, countries: CountryLexicon) -> EntityAnalysis:
-    text_of_doc = doc_text(doc)  # Doc.text joins every token on each access: read it once
-    mentions: list[_Mention] = []
-    for ent in doc.ents:
+@dataclass(slots=True)
+class _Analysis:
+    """The state the entity passes share for one Doc."""
+
+    doc: Doc
+    text: str  # the Doc's text, read once (Doc.text joins every token on each access)
+    titles: TitleLexicon
+    countries: CountryLexicon
+    mentions: list[_Mention] = field(default_factory=list)
+    full_names: dict[str, str] = field(default_factory=dict)  # folded name -> canonical
+    surnames: dict[str, list[str]] = field(default_factory=dict)  # folded surname -> canonicals
+    first_names: dict[str, list[str]] = field(default_factory=dict)  # folded first name -> canonicals
+    # a word only ever naming a person on its own: how often it is tagged PERSON minus how often not
+    single_votes: dict[str, int] = field(default_factory=dict)
+
+    # (token, canonical) of the mentions with a full name, before single words get theirs
+    full_name_starts: list[tuple[int, str]] = field(default_factory=list)
+
+    def nearest_full(self, candidates: list[str], token_i: int) -> str:
+        """Of several people sharing a surname, the one whose full name was mentioned last before
+        ``token_i`` (else the first-mentioned)."""
+        if len(candidates) == 1:
+            return candidates[0]
+        k = bisect.bisect_left(self.full_name_starts, (token_i, ""))
+        wanted = set(candidates)
+        for _s, name in reversed(self.full_name_starts[:k]):
+            if name in wanted:
+                return name
+        return candidates[0]
+
+
+def _collect_mentions(a: _Analysis) -> None:
+    """Every entity as a mention; a PERSON's name words without titles and possessives."""
+    for ent in a.doc.ents:
         if ent.label_ == "PERSON":
-            start, end, words = _person_range(ent, titles, countries, text_of_doc)
+            start, end, words = _person_range(ent, a.titles, a.countries, a.text)
             if words:
-                mentions.append(_Mention(start, end, "PERSON", words, min(start, ent.start), ent.end))
+                a.mentions.append(_Mention(start, end, "PERSON", words, min(start, ent.start), ent.end))
                 continue
-        mentions.append(_Mention(ent.start, ent.end, ent.label_, [], ent.start, ent.end))
+        a.mentions.append(_Mention(ent.start, ent.end, ent.label_, [], ent.start, ent.end))
 
-    _fix_labels_from_context(doc, text_of_doc, mentions, titles, countries)
 
-    # Full names (two words or more), first mention first: the canonical form of each person.
-    full_names: dict[str, str] = {}
+def _fix_labels(a: _Analysis) -> None:
+    _fix_labels_from_context(a.doc, a.text, a.mentions, a.titles, a.countries)
+
+
+def _index_full_names(a: _Analysis) -> None:
+    """Full names (two words or more), first mention first: the canonical form of each person."""
     by_first_last: dict[tuple[str, str], str] = {}
-    surnames: dict[str, list[str]] = {}
-    first_names: dict[str, list[str]] = {}
     suffixes: dict[str, str] = {}  # folded tail of a 3+ word name -> canonical
-    for m in mentions:
+    for m in a.mentions:
         if m.label != "PERSON" or len(m.words) < 2:
             continue
         first, last = fold(m.words[0]), fold(m.words[-1])
@@ -355,63 +390,58 @@ def _analyse(doc: Doc, titles: TitleLexicon, countries: CountryLexicon) -> Entit
                 suffixes.setdefault(" ".join(words[k:]), " ".join(m.words))
             canonical = " ".join(m.words)
             by_first_last[(first, last)] = canonical
-            surnames.setdefault(last, []).append(canonical)
+            a.surnames.setdefault(last, []).append(canonical)
             if len(first.rstrip(".")) > 1:
-                first_names.setdefault(first, []).append(canonical)
-        full_names.setdefault(fold(" ".join(m.words)), canonical)
+                a.first_names.setdefault(first, []).append(canonical)
+        a.full_names.setdefault(fold(" ".join(m.words)), canonical)
         m.canonical = canonical
 
-    # A person only ever named by one word ("Antonov", never "Anatoly Antonov"): that word is both
-    # their canonical name and their surname. Votes: how often each such word is tagged PERSON vs not.
-    single_votes: dict[str, int] = {}
-    for m in mentions:
+
+def _index_single_names(a: _Analysis) -> None:
+    """A person only ever named by one word ("Antonov", never "Anatoly Antonov"): that word is both
+    their canonical name and their surname. Votes: how often each such word is tagged PERSON vs not."""
+    for m in a.mentions:
         if m.label == "PERSON" and len(m.words) == 1:
             key = fold(m.words[0])
-            if key in surnames or (key in first_names and len(first_names[key]) == 1):
+            if key in a.surnames or (key in a.first_names and len(a.first_names[key]) == 1):
                 continue
-            if key not in full_names:
-                full_names[key] = m.words[0]
-                surnames[key] = [m.words[0]]
-            single_votes[key] = single_votes.get(key, 0) + 1
-    for m in mentions:
+            if key not in a.full_names:
+                a.full_names[key] = m.words[0]
+                a.surnames[key] = [m.words[0]]
+            a.single_votes[key] = a.single_votes.get(key, 0) + 1
+    for m in a.mentions:
         if m.label != "PERSON" and m.end - m.start == 1:
-            key = fold(doc[m.start].text)
-            if key in single_votes:
-                single_votes[key] -= 1
+            key = fold(a.doc[m.start].text)
+            if key in a.single_votes:
+                a.single_votes[key] -= 1
 
-    # Mis-labelled surnames: relabel ORG/GPE/... spans whose text is a known person's name. A name
-    # seen only as one word must be tagged PERSON at least as often as not ("Jordan" in a story about
-    # the country and one stray PERSON tag stays a place).
-    for m in mentions:
+
+def _relabel_known_names(a: _Analysis) -> None:
+    """Mis-labelled surnames: ORG/GPE/... spans whose text is a known person's name become PERSON. A
+    name seen only as one word must be tagged PERSON at least as often as not ("Jordan" in a story
+    about the country and one stray PERSON tag stays a place)."""
+    countries = a.countries
+    for m in a.mentions:
         if m.label not in _RELABEL_FROM or m.end - m.start > _MAX_RELABEL_TOKENS:
             continue
-        words = _clean_words(_words_of(text_of_doc, doc[m.start : m.end]), titles)
+        words = _clean_words(_words_of(a.text, a.doc[m.start : m.end]), a.titles)
         if not words or not words[0][:1].isupper():
             continue
         key = fold(" ".join(words))
         if key in countries.aliases or key in countries.orgs or " ".join(words) in countries.exact:
             continue  # "Moscow" stays a place even if someone is called Moscow
-        if key in single_votes and single_votes[key] < 0:
+        if key in a.single_votes and a.single_votes[key] < 0:
             continue
-        if key in full_names or (len(words) == 1 and key in surnames):
+        if key in a.full_names or (len(words) == 1 and key in a.surnames):
             m.label = "PERSON"
             m.words = words
 
-    # Single-word and other person mentions -> canonical full name.
-    person_starts = sorted((m.start, m.canonical) for m in mentions if m.canonical)
-    starts_only = [s for s, _ in person_starts]
 
-    def nearest_full(candidates: list[str], token_i: int) -> str:
-        if len(candidates) == 1:
-            return candidates[0]
-        k = bisect.bisect_left(starts_only, token_i)
-        wanted = set(candidates)
-        for _s, name in reversed(person_starts[:k]):
-            if name in wanted:
-                return name
-        return candidates[0]
-
-    for m in mentions:
+def _assign_canonicals(a: _Analysis) -> None:
+    """Single-word and other person mentions -> canonical full name."""
+    a.full_name_starts = sorted((m.start, m.canonical) for m in a.mentions if m.canonical)
+    surnames, first_names, full_names = a.surnames, a.first_names, a.full_names
+    for m in a.mentions:
         if m.label != "PERSON" or m.canonical:
             continue
         key = fold(" ".join(m.words))
@@ -419,42 +449,69 @@ def _analyse(doc: Doc, titles: TitleLexicon, countries: CountryLexicon) -> Entit
         if key in full_names:
             m.canonical = full_names[key]
         elif last in surnames and (len(m.words) == 1 or _first_compatible(m.words[0], surnames[last])):
-            m.canonical = nearest_full(surnames[last], m.start)
+            m.canonical = a.nearest_full(surnames[last], m.start)
         elif len(m.words) == 1 and key in first_names and len(first_names[key]) == 1 and key not in surnames:
             m.canonical = first_names[key][0]
         else:
             m.canonical = " ".join(m.words)
 
-    # Known surnames spaCy left untagged ("Antonov underscored"): PERSON mentions of their own.
-    if surnames:
-        # Find the words by regex over the text, then look at those tokens only (a walk over every
-        # token costs more than the rest of the entity analysis).
-        pattern = re.compile(r"\b(?:" + "|".join(re.escape(k) for k in surnames) + r")\b", re.IGNORECASE)
-        for hit in pattern.finditer(text_of_doc):
-            span = doc.char_span(hit.start(), hit.end())
-            if span is None or len(span) != 1:
-                continue
-            token = span[0]
-            if token.ent_iob_ != "O" or not token.text[:1].isupper() or token.pos_ != "PROPN":
-                continue
-            key = fold(token.text)
-            if key in surnames and key not in countries.aliases and single_votes.get(key, 0) >= 0:
-                mentions.append(
-                    _Mention(
-                        token.i,
-                        token.i + 1,
-                        "PERSON",
-                        [token.text],
-                        token.i,
-                        token.i + 1,
-                        nearest_full(surnames[key], token.i),
-                    )
-                )
-        mentions.sort(key=lambda m: m.span_start)
 
+def _add_untagged_surnames(a: _Analysis) -> None:
+    """Known surnames spaCy left untagged ("Antonov underscored"): PERSON mentions of their own."""
+    if not a.surnames:
+        return
+    # Find the words by regex over the text, then look at those tokens only (a walk over every token
+    # costs more than the rest of the entity analysis).
+    doc = a.doc
+    pattern = re.compile(r"\b(?:" + "|".join(re.escape(k) for k in a.surnames) + r")\b", re.IGNORECASE)
+    for hit in pattern.finditer(a.text):
+        span = doc.char_span(hit.start(), hit.end())
+        if span is None or len(span) != 1:
+            continue
+        token = span[0]
+        if token.ent_iob_ != "O" or not token.text[:1].isupper() or token.pos_ != "PROPN":
+            continue
+        key = fold(token.text)
+        if key in a.surnames and key not in a.countries.aliases and a.single_votes.get(key, 0) >= 0:
+            a.mentions.append(
+                _Mention(
+                    token.i,
+                    token.i + 1,
+                    "PERSON",
+                    [token.text],
+                    token.i,
+                    token.i + 1,
+                    a.nearest_full(a.surnames[key], token.i),
+                )
+            )
+    a.mentions.sort(key=lambda m: m.span_start)
+
+
+# The entity analysis, in order: each pass reads and extends the shared ``_Analysis``.
+_PASSES: tuple[Callable[[_Analysis], None], ...] = (
+    _collect_mentions,
+    _fix_labels,
+    _index_full_names,
+    _index_single_names,
+    _relabel_known_names,
+    _assign_canonicals,
+    _add_untagged_surnames,
+)
+
+
+def _analyse(doc: Doc, titles: TitleLexicon, countries: CountryLexicon) -> EntityAnalysis:
+    a = _Analysis(doc, doc_text(doc), titles, countries)
+    for run in _PASSES:
+        run(a)
+    return _records(a)
+
+
+def _records(a: _Analysis) -> EntityAnalysis:
+    """The ``Entity`` records, the person index and the organisation long forms."""
+    doc, text_of_doc = a.doc, a.text
     entities: list[Entity] = []
     persons: list[PersonMention] = []
-    for m in mentions:
+    for m in a.mentions:
         span = doc[m.span_start : m.span_end]
         if m.label == "PERSON":
             canonical = m.canonical or " ".join(m.words)
@@ -470,7 +527,9 @@ def _analyse(doc: Doc, titles: TitleLexicon, countries: CountryLexicon) -> Entit
             )
         )
     persons.sort(key=lambda p: p.start)
-    index = PersonIndex(persons=persons, full_names=full_names, surnames=surnames, first_names=first_names)
+    index = PersonIndex(
+        persons=persons, full_names=a.full_names, surnames=a.surnames, first_names=a.first_names
+    )
     org_names = _org_names(entities, text_of_doc)
     if org_names:
         entities = [
