@@ -9,7 +9,6 @@ once per worker process.
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -20,9 +19,10 @@ from pipeline.nlp.entities import EntityAnalysis, analyse_entities, extract_enti
 from pipeline.nlp.lexicons import Lexicons, load_lexicons
 from pipeline.nlp.normalize import normalize_wire
 from pipeline.nlp.profiles import profile_speakers
-from pipeline.nlp.quotes import Quotation, extract_quotes, find_quotations
+from pipeline.nlp.quotes import extract_quotes, find_quotations
 from pipeline.nlp.roles import SpeakerDescription, describe_people, describe_speaker
 from pipeline.nlp.speakers import ResolvedSpeaker, resolve_speakers
+from pipeline.nlp.tokens import TokenIndex
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -114,8 +114,9 @@ def enrich_doc(
     ]
     entities = extract_entities(doc, original=article.text)
     quotations = find_quotations(text)
-    matches = extract_quotes(doc, cues, text=text, quotations=quotations)
-    quoted = _quoted_token_ranges(doc, quotations)
+    tokens = TokenIndex(doc)  # the document's one token index
+    matches = extract_quotes(doc, cues, text=text, quotations=quotations, tokens=tokens)
+    quoted = [tokens.token_range(q.start, q.end) for q in quotations]  # names inside are no antecedents
 
     described: dict[tuple[int, int], SpeakerDescription] = {}
 
@@ -170,12 +171,6 @@ def enrich_doc(
         quotes=quotes,
         countries=country_lexicon.countries_in(doc),
     )
-
-
-def _quoted_token_ranges(doc: Doc, quotations: Sequence[Quotation]) -> list[tuple[int, int]]:
-    """Token ranges of the quotations (names inside them are no antecedents)."""
-    starts = [t.idx for t in doc]
-    return [(bisect.bisect_left(starts, q.start), bisect.bisect_left(starts, q.end)) for q in quotations]
 
 
 # Words that open a description, not a name: "the operator", "a private security professional".

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 
+from pipeline.nlp.tokens import TokenIndex
+
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
 
@@ -484,20 +486,6 @@ def _find_cues(doc: Doc, lex: CueLexicon) -> dict[int, _Attribution]:
 # --------------------------------------------------------------------------------------------
 
 
-class _TokenIndex:
-    """Character offset -> token index by bisection over token starts (built once per Doc)."""
-
-    def __init__(self, doc: Doc) -> None:
-        self.starts = [t.idx for t in doc]
-
-    def at_or_after(self, char: int) -> int:
-        return bisect.bisect_left(self.starts, char)
-
-    def before(self, char: int) -> int:
-        """Index one past the last token starting before ``char``."""
-        return bisect.bisect_left(self.starts, char)
-
-
 def _words(doc: Doc, lo: int, hi: int) -> int:
     return sum(1 for t in doc[lo:hi] if not t.is_punct and not t.is_space)
 
@@ -508,15 +496,16 @@ def extract_quotes(
     *,
     text: str | None = None,
     quotations: list[Quotation] | None = None,
+    tokens: TokenIndex | None = None,
 ) -> list[QuoteMatch]:
     """All attributed statements in ``doc``, in text order, with speaker mentions (not yet resolved).
 
-    ``text`` (``doc.text``) and ``quotations`` (``find_quotations(text)``) may be passed when the caller
-    already has them.
+    ``text`` (``doc.text``), ``quotations`` (``find_quotations(text)``) and the document's ``tokens``
+    index may be passed when the caller already has them.
     """
     lex = lex or load_cue_lexicon()
     text = text if text is not None else doc.text
-    index = _TokenIndex(doc)
+    index = tokens if tokens is not None else TokenIndex(doc)
     paragraphs = _paragraphs(text)
     p_starts = [p[0] for p in paragraphs]
 
@@ -716,7 +705,7 @@ def _cue_after(
     positions: list[int],
     q_hi: int,
     limit_char: int,
-    index: _TokenIndex,
+    index: TokenIndex,
 ) -> _Attribution | None:
     """A cue right after a quotation: `"...," X said` / `"...," said X, the minister.`"""
     limit = min(index.before(limit_char), q_hi + MAX_CUE_DISTANCE)
@@ -737,7 +726,7 @@ def _cue_before(
     positions: list[int],
     q_lo: int,
     floor_char: int,
-    index: _TokenIndex,
+    index: TokenIndex,
 ) -> _Attribution | None:
     """A cue right before a quotation: `X said: "..."` / `X added, "..."` / `X said that "..."`."""
     if q_lo == 0:

@@ -31,6 +31,7 @@ from pipeline.nlp.entities import PersonMention
 from pipeline.nlp.lexicons import Gender, Lexicons, NameGender, SpeakerNouns
 from pipeline.nlp.quotes import CueLexicon, QuoteMatch, _paragraphs, speaker_mention_span
 from pipeline.nlp.roles import SpeakerDescription
+from pipeline.nlp.tokens import TokenIndex
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
@@ -279,6 +280,7 @@ def resolve_speakers(
     lexicons: Lexicons,
     *,
     quoted_ranges: Sequence[tuple[int, int]] = (),
+    tokens: TokenIndex | None = None,
     people_desc: dict[str, SpeakerDescription] | None = None,
     describe: Describe | None = None,
     text: str | None = None,
@@ -314,13 +316,13 @@ def resolve_speakers(
     pending_floating: list[int] = []
     order = sorted(range(len(matches)), key=lambda i: matches[i].start)
     p_starts = [start for start, _ in _paragraphs(text if text is not None else doc.text)]
-    tok_starts: list[int] = []  # token start offsets, built on the first floating quote (a full token walk)
+    tokens = tokens if tokens is not None else TokenIndex(doc)
     prev_end = 0  # end of the previous quote: narrative before a floating quote starts after it
     for i in order:
         m = matches[i]
         this_prev_end, prev_end = prev_end, max(prev_end, m.end)
         if m.floating or m.speaker_token is None:
-            floating = _floating_speaker(ctx, m, previous, p_starts, tok_starts, this_prev_end)
+            floating = _floating_speaker(ctx, m, previous, p_starts, tokens, this_prev_end)
             if floating is None:
                 pending_floating.append(i)
                 continue
@@ -358,12 +360,12 @@ def _floating_speaker(
     m: QuoteMatch,
     previous: _Previous | None,
     p_starts: list[int],
-    tok_starts: list[int],
+    tokens: TokenIndex,
     prev_end: int,
 ) -> ResolvedSpeaker | None:
     """A quote with no speaker mention: the subject of the narrative before it in its paragraph, else
     the previous speaker when the quote follows within a paragraph; None leaves it to the next quote."""
-    named = _named_before(ctx, m, p_starts, tok_starts, prev_end)
+    named = _named_before(ctx, m, p_starts, tokens, prev_end)
     if named is not None:
         return ResolvedSpeaker(named, None, "PERSON", rule="floating.named_before")
     if previous is not None and m.paragraph - previous.paragraph <= 1 and previous.name:
@@ -374,7 +376,7 @@ def _floating_speaker(
 
 
 def _named_before(
-    ctx: _Context, m: QuoteMatch, p_starts: list[int], tok_starts: list[int], prev_end: int
+    ctx: _Context, m: QuoteMatch, p_starts: list[int], tokens: TokenIndex, prev_end: int
 ) -> str | None:
     """A floating quotation after narrative that names a person in the same paragraph: that person.
 
@@ -384,10 +386,7 @@ def _named_before(
     lo_char = max(p_start, prev_end)
     if lo_char >= m.start:
         return None
-    if not tok_starts:
-        tok_starts.extend(t.idx for t in ctx.doc)
-    lo = bisect.bisect_left(tok_starts, lo_char)
-    hi = bisect.bisect_left(tok_starts, m.start)
+    lo, hi = tokens.token_range(lo_char, m.start)
     k = bisect.bisect_left(ctx.person_starts, hi) - 1
     while k >= 0 and ctx.people[k].start >= lo:
         p = ctx.people[k]
