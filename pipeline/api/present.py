@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from typing import Any, get_args
+from urllib.parse import quote, urlsplit
 
 from pydantic import ValidationError
 
@@ -44,9 +45,28 @@ _KINDS = frozenset(get_args(QuoteKind))
 
 
 def article_href(article_id: str) -> str:
-    from urllib.parse import quote
-
     return f"/articles/{quote(article_id, safe='')}"
+
+
+_LINK_SCHEMES = frozenset({"http", "https"})
+
+
+def link_url(url: str | None) -> str | None:
+    """An article's ``url`` when it is a web address (http or https, with a host), else None.
+
+    The url comes from the wire, and anything a page turns into a link must not run there:
+    ``javascript:``, ``data:``, ``vbscript:``, ``file:`` or a scheme hidden behind the control
+    characters and tabs that browsers skip ("\tjava\nscript:") are never passed on."""
+    if not url:
+        return None
+    text = url.strip()
+    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in text):
+        return None  # browsers drop these inside a scheme; a real address never holds them
+    try:
+        parts = urlsplit(text)
+    except ValueError:  # an unbalanced "[" in the host
+        return None
+    return text if parts.scheme.lower() in _LINK_SCHEMES and parts.netloc else None
 
 
 def highlight_spans(text: str, highlight: str | None) -> list[Span]:
@@ -105,7 +125,7 @@ def quote_out(hit: read.QuoteHit, country_name: CountryName) -> QuoteOut:
             headline=hit.headline,
             source=hit.source,
             published=hit.published,
-            url=hit.url,
+            url=link_url(hit.url),
             href=article_href(hit.article_id),
         ),
     )
@@ -225,7 +245,7 @@ def article_out(view: read.ArticleView, country_name: CountryName) -> ArticleOut
         text=view.text,
         published=view.published,
         source=view.source,
-        url=view.url,
+        url=link_url(view.url),
         countries=list(view.countries),
         entities=_entities(view.entities),
         quotes=quotes,

@@ -8,12 +8,16 @@ overloaded, or the indices not set up -> 503 with a one-line ``detail``.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import Annotated, Any
 
 from elasticsearch import AsyncElasticsearch
+from elasticsearch import ConnectionError as EsConnectionError
+from elasticsearch import ConnectionTimeout as EsConnectionTimeout
+from elasticsearch.exceptions import ApiError
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.dependencies.utils import get_flat_dependant
 from fastapi.exceptions import RequestValidationError
@@ -60,13 +64,14 @@ def reject_unknown_parameters(request: Request) -> None:
         )
 
 
+logger = logging.getLogger(__name__)
 router = APIRouter(dependencies=[Depends(reject_unknown_parameters)])
 
 _PROBLEMS: dict[int | str, dict[str, Any]] = {
     422: {"model": ValidationProblem, "description": "A parameter is invalid; `message` says which and why."},
     503: {"description": "Elasticsearch is unreachable or overloaded, or the indices are not set up."},
 }
-_DETAIL_CHARS = 300  # a transport error's repr can run long; the first part says what happened
+_RETRY_AFTER = "5"  # seconds: a node restart or a burst of load; clients should not hammer a 503
 _HEALTH_TIMEOUT = 3.0  # seconds: a health probe must answer fast, whatever the search timeout is
 
 
@@ -95,9 +100,13 @@ def _query_problem(exc: ValidationError) -> RequestValidationError:
 
 
 def _unavailable(exc: Exception) -> HTTPException:
+    """A 503 whose text names what failed, never where: the operator's log gets the node's address
+    and the transport's words; the client gets a fixed phrase."""
     if isinstance(exc, read.IndexMissingError):
         return HTTPException(503, "the quote index is not set up: run `quotewire setup` or start a worker")
-    return HTTPException(503, f"search is unavailable: {exc}"[:_DETAIL_CHARS])
+    logger.warning("search unavailable: %s", exc)
+    reason = exc.public if isinstance(exc, read.SearchUnavailableError) else "Elasticsearch failed"
+    return HTTPException(503, f"search is unavailable: {reason}", headers={"Retry-After": _RETRY_AFTER})
 
 
 @contextmanager
@@ -314,7 +323,19 @@ async def healthz(client: Client) -> Any:
     """200 when Elasticsearch answers, 503 when it does not."""
     try:
         info = await client.options(request_timeout=_HEALTH_TIMEOUT, max_retries=0).info()
-    except Exception as exc:  # any failure to answer means "unavailable"; the reason goes in the body
-        body = Health(status="unavailable", elasticsearch=f"{type(exc).__name__}: {exc}"[:_DETAIL_CHARS])
+    except Exception as exc:  # any failure to answer means "unavailable"; the details go to the log
+        logger.warning("health check: Elasticsearch did not answer: %s: %s", type(exc).__name__, exc)
+        body = Health(status="unavailable", elasticsearch=_health_reason(exc))
         return JSONResponse(status_code=503, content=body.model_dump())
     return Health(status="ok", elasticsearch=str(info["version"]["number"]))
+
+
+def _health_reason(exc: Exception) -> str:
+    """What a health probe may say about a failure: its kind, never the node's address."""
+    if isinstance(exc, EsConnectionTimeout):
+        return "timed out"
+    if isinstance(exc, EsConnectionError):
+        return "unreachable"
+    if isinstance(exc, ApiError):
+        return f"HTTP {exc.status_code}"
+    return "failed"

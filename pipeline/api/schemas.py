@@ -41,7 +41,7 @@ class ArticleRef(_Public):
     headline: str | None = None
     source: str | None = None
     published: datetime | None = None
-    url: str | None = None
+    url: str | None = Field(default=None, description="The original (http or https only; else null).")
     href: str = Field(description="This API's URL for the article: /articles/{id}.")
 
 
@@ -163,7 +163,7 @@ class ArticleOut(_Public):
     text: str
     published: datetime | None = None
     source: str | None = None
-    url: str | None = None
+    url: str | None = Field(default=None, description="The original (http or https only; else null).")
     countries: list[str] = Field(default_factory=list)
     entities: list[ArticleEntity] = Field(default_factory=list)
     quotes: list[ArticleQuote] = Field(default_factory=list)

@@ -26,6 +26,7 @@ what was typed, so "Lavrov" finds "Sergey Lavrov" but "Sergey Lavrov" does not f
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -41,7 +42,9 @@ CONFIG_DIR = PROJECT_ROOT / "config"
 
 _POSSESSIVE = re.compile(r"['\u2019]s\b")  # "Lavrov's" -> lavrov; "O'Sullivan" keeps its s
 _APOSTROPHES = re.compile(r"['\u2019\u02bc`\u00b4]")
-_WORD = re.compile(r"[a-z0-9]+")
+# Unicode categories that make up a word: letters, marks (Devanagari vowel signs, Arabic harakat that
+# NFKD keeps) and digits. Everything else (spaces, punctuation, symbols, "_") separates words.
+_WORD_CATEGORIES = frozenset("LMN")
 _FINAL_IY = re.compile(r"(?:iy|yy|ii|ij|yi|yj)$")
 _DOUBLED = re.compile(r"(.)\1+")
 
@@ -103,16 +106,34 @@ def _strings(value: Any) -> list[str]:
 
 def fold(text: str) -> str:
     """The shared ``pipeline.folding.fold``, then possessives and apostrophes dropped
-    (``"Gérard O'Brien's"`` -> ``"gerard obrien"``): people type "obrien" as often as "o'brien"."""
-    return _APOSTROPHES.sub("", _POSSESSIVE.sub("", fold_text(text)))
+    (``"Gérard O'Brien's"`` -> ``"gerard obrien"``): people type "obrien" as often as "o'brien".
+    NFC at the end puts back what the shared fold's NFKD split but did not mark (Hangul syllables
+    from their jamo), so a Korean name stays the syllables Elasticsearch also sees."""
+    return unicodedata.normalize("NFC", _APOSTROPHES.sub("", _POSSESSIVE.sub("", fold_text(text))))
 
 
 def fold_words(text: str) -> list[str]:
-    """The folded words of ``text`` (ASCII letters and digits only)."""
-    return _WORD.findall(fold(text))
+    """The folded words of ``text``: runs of letters, digits and their marks, in any script.
+
+    Latin, Greek and Cyrillic come out lower case without accents (Cyrillic romanised); other scripts
+    keep their letters ("习近平", "محمد", "नरेंद्र"), so a name typed in its own script meets the same
+    name in the index. A run of Han, kana or Hangul is one word, as Chinese names are written."""
+    words: list[str] = []
+    current: list[str] = []
+    for char in fold(text):
+        if unicodedata.category(char)[0] in _WORD_CATEGORIES:
+            current.append(char)
+        elif current:
+            words.append("".join(current))
+            current = []
+    if current:
+        words.append("".join(current))
+    return words
 
 
 def _rule_key(token: str) -> str:
+    if not token.isascii():  # the romanisation rules are about Latin spellings only
+        return token
     key = token
     if key.startswith("ye") and len(key) > 3:  # Yevgeny/Evgeny, Yelena/Elena
         key = "e" + key[2:]

@@ -27,7 +27,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from pipeline.index.names import CountryWord, NameLexicon, default_lexicon, fold_words, name_keys
+from pipeline.index.names import (
+    CountryWord,
+    NameLexicon,
+    default_lexicon,
+    fold_words,
+    name_keys,
+    token_key,
+)
 from pipeline.models import QuoteKind
 
 Body = dict[str, Any]
@@ -40,6 +47,8 @@ HIGHLIGHT_POST = "</mark>"
 FACET_SIZE = 10
 COUNTRY_FACET_SIZE = 50  # a media monitor's country list; more than any one query shows
 _TEXT_MIN_MATCH = "3<75%"  # up to 3 words: all; more: three in four (people type sentences)
+_DATE_CHARS = len("2023-08-17")
+_BASIC_DATE_CHARS = len("20230817")
 
 
 class QuoteQuery(BaseModel):
@@ -81,9 +90,7 @@ class QuoteQuery(BaseModel):
     @field_validator("since", "until")
     @classmethod
     def _aware(cls, value: datetime | None) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+        return None if value is None else as_utc(value)
 
     @model_validator(mode="after")
     def _consistent(self) -> QuoteQuery:
@@ -96,13 +103,35 @@ class QuoteQuery(BaseModel):
         return self
 
 
+def as_utc(moment: datetime) -> datetime:
+    """``moment`` in UTC (naive = UTC), clamped to what ``datetime`` can hold.
+
+    A time within a day of the calendar's ends has no UTC form in Python (``0001-01-01T00:00+14:00``
+    is 31 December of year 0): as a bound it means "from the very start" or "until the very end",
+    so it becomes ``datetime.min``/``datetime.max`` rather than an ``OverflowError``."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        edge = datetime.min if moment.year == datetime.min.year else datetime.max
+        return edge.replace(tzinfo=UTC)
+
+
 def _as_date(value: Any) -> date | None:
-    """A bare date (``date`` object or ``YYYY-MM-DD`` text), else None (datetimes pass through)."""
+    """A bare date (``date`` object, ``YYYY-MM-DD`` or ISO basic ``YYYYMMDD`` text), else None
+    (datetimes pass through). Other digit-only text is refused: pydantic would read it as Unix
+    seconds, so ``20230817`` would silently mean 23 August 1970."""
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
-    if isinstance(value, str) and len(value.strip()) == 10:
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if text.isdigit() and len(text) != _BASIC_DATE_CHARS:
+        raise ValueError("not a date: use YYYY-MM-DD or an ISO 8601 time")
+    if len(text) in (_BASIC_DATE_CHARS, _DATE_CHARS):
         try:
-            return date.fromisoformat(value.strip())
+            return date.fromisoformat(text)
         except ValueError:
             return None
     return None
@@ -233,9 +262,9 @@ def date_clause(since: datetime | None, until: datetime | None) -> Body | None:
         return None
     bounds: dict[str, str] = {}
     if since is not None:
-        bounds["gte"] = since.astimezone(UTC).isoformat()
+        bounds["gte"] = as_utc(since).isoformat()
     if until is not None:
-        bounds["lte"] = until.astimezone(UTC).isoformat()
+        bounds["lte"] = as_utc(until).isoformat()
     return {"range": {"published": bounds}}
 
 
@@ -360,7 +389,22 @@ def people_body(prefix: str, limit: int = 10, lexicon: NameLexicon | None = None
                 }
             }
         )
-    filters.append({"prefix": {"speaker.name": words[-1]}})
+    last = words[-1]
+    # The last word is a prefix of a name word as Elasticsearch split it (``speaker.name``) or of a
+    # name key as ``names`` folded it: the key side reaches what the index's own analysis cannot,
+    # a Chinese name typed in part ("习近" -> 习近平, one key, single ideographs as index tokens) or
+    # a Greek one without its accents ("μητσοτακ" -> Μητσοτάκης).
+    filters.append(
+        {
+            "bool": {
+                "should": [
+                    {"prefix": {"speaker.name": last}},
+                    {"prefix": {"speaker.name_keys": token_key(last, lex)}},
+                ],
+                "minimum_should_match": 1,
+            }
+        }
+    )
     return {
         "query": {"bool": {"filter": filters}},
         "size": 0,

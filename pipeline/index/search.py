@@ -332,6 +332,15 @@ class _DocumentNotFoundError(QuotewireError):
     """A document (not an index) that does not exist."""
 
 
+class SearchUnavailableError(TransientError):
+    """Elasticsearch did not answer usefully. ``str()`` is for the operator (it names the node);
+    ``public`` is for whoever asked over HTTP and never holds an address or a stack detail."""
+
+    def __init__(self, message: str, public: str) -> None:
+        super().__init__(message)
+        self.public = public
+
+
 async def _call(awaitable: Awaitable[T]) -> T:
     try:
         return await awaitable
@@ -339,9 +348,16 @@ async def _call(awaitable: Awaitable[T]) -> T:
         if exc.error == "index_not_found_exception":
             raise IndexMissingError("the quotewire indices do not exist: run `quotewire setup`") from exc
         raise _DocumentNotFoundError(str(exc)) from exc
-    except (EsConnectionError, EsConnectionTimeout) as exc:
-        raise TransientError(f"Elasticsearch unreachable: {exc}") from exc
+    except EsConnectionTimeout as exc:
+        raise SearchUnavailableError(f"Elasticsearch timed out: {exc}", "Elasticsearch timed out") from exc
+    except EsConnectionError as exc:
+        raise SearchUnavailableError(
+            f"Elasticsearch unreachable: {exc}", "Elasticsearch is unreachable"
+        ) from exc
     except ApiError as exc:
         if exc.status_code == 429 or exc.status_code >= 500:
-            raise TransientError(f"Elasticsearch failed: HTTP {exc.status_code} {exc.error}") from exc
+            public = "Elasticsearch is overloaded" if exc.status_code == 429 else "Elasticsearch failed"
+            raise SearchUnavailableError(
+                f"Elasticsearch failed: HTTP {exc.status_code} {exc.error}", public
+            ) from exc
         raise

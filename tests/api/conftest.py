@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from pipeline.models import Article
+from pipeline.models import Article, EnrichedArticle, Quote, Speaker
 from pipeline.scratch import drop_scratch_indices
 from pipeline.settings import PROJECT_ROOT, Settings
 
@@ -62,6 +62,38 @@ URL_ARTICLE = Article(
 )
 
 
+def _quote(text: str, quote: str, name: str, cue: str = "said") -> Quote:
+    start = text.index(quote)
+    kind = "direct" if quote.startswith('"') else "indirect"
+    return Quote(
+        text=quote, start=start, end=start + len(quote), kind=kind, cue=cue,
+        speaker=Speaker(name=name, mention=name, type="PERSON"),
+    )  # fmt: skip
+
+
+# Hand-enriched (the English model does not tag names in other scripts): speakers named in Chinese,
+# Greek and Arabic (invented, placeholder-like names), and a hostile ``javascript:`` url that must
+# never become a link. Dated 2022, before every other dated test article but the corpus.
+SCRIPTS_TEXT = (
+    '王小明 said: "The harbour will reopen in May."\n\n'
+    "Γιώργος Παπαδόπουλος said the ferries were ready.\n\n"
+    "أحمد سالم said the talks would continue."
+)
+SCRIPTS_ARTICLE = EnrichedArticle(
+    id="scripts-test-1",
+    text=SCRIPTS_TEXT,
+    headline="Harbour to reopen",
+    source="Test Desk",
+    published=datetime(2022, 3, 9, 8, 0, tzinfo=UTC),
+    url="javascript:alert(document.cookie)",
+    quotes=[
+        _quote(SCRIPTS_TEXT, '"The harbour will reopen in May."', "王小明"),
+        _quote(SCRIPTS_TEXT, "the ferries were ready", "Γιώργος Παπαδόπουλος"),
+        _quote(SCRIPTS_TEXT, "the talks would continue", "أحمد سالم"),
+    ],
+)
+
+
 def sample_articles() -> list[Article]:
     from pipeline.stream.feed import wire_text_payload
 
@@ -76,7 +108,7 @@ async def _fill(settings: Settings, articles: list[Article]) -> int:
     from pipeline.index.schema import ensure_indices
     from pipeline.index.writer import write_articles
 
-    enriched = Enricher.load(settings).enrich_many(articles)
+    enriched = [*Enricher.load(settings).enrich_many(articles), SCRIPTS_ARTICLE]
     client = make_async_client(settings)
     try:
         await ensure_indices(client, settings)

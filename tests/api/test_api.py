@@ -343,6 +343,75 @@ def test_good_parameters_are_200(api: TestClient, params: dict[str, Any]) -> Non
     assert api.get("/quotes", params=params).status_code == 200
 
 
+# --- answers that used to be wrong (issue 8) --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        # Bounds with no UTC form in Python: clamped to the calendar's ends, not an OverflowError.
+        ("/quotes", {"since": "0001-01-01T00:00:00+14:00"}),
+        ("/quotes", {"until": "9999-12-31T23:59:59-14:00"}),
+        ("/quotes", {"since": "0001-01-01T00:00:00+14:00", "until": "9999-12-31T23:59:59-14:00"}),
+        ("/speakers", {"since": "0001-01-01T00:00:00+14:00"}),
+        ("/speakers", {"until": "9999-12-31T23:59:59-14:00"}),
+        ("/quotes", {"since": "0001-01-01", "until": "9999-12-31", "interval": "day"}),
+    ],
+)
+def test_dates_at_the_calendar_ends_match_everything(
+    api: TestClient, path: str, params: dict[str, str]
+) -> None:
+    response = api.get(path, params={**params, "person": "Antonov"})
+    assert response.status_code == 200, response.text
+    if path == "/quotes":
+        assert response.json()["total"] == 6  # all of Antonov's quotes: the bound excludes nothing
+
+
+def test_digit_only_date_is_422_not_unix_seconds(api: TestClient) -> None:
+    assert _quotes(api, person="Antonov", since="20230817", until="20230817")["total"] == 6  # ISO basic
+    response = api.get("/quotes", params={"since": "1692230400"})
+    assert response.status_code == 422
+    assert response.json()["message"].startswith("since: not a date")
+
+
+@pytest.mark.parametrize(
+    ("person", "speaker"),
+    [
+        ("王小明", "王小明"),
+        ("王小", None),  # a person query is whole words: part of a name is not that person
+        ("Γιώργος Παπαδόπουλος", "Γιώργος Παπαδόπουλος"),
+        ("ΠΑΠΑΔΟΠΟΥΛΟΣ", "Γιώργος Παπαδόπουλος"),  # surname, any case, no accents
+        ("Παπαδοπουλος", "Γιώργος Παπαδόπουλος"),
+        ("أحمد سالم", "أحمد سالم"),
+        ("سالم", "أحمد سالم"),
+        ("李强", None),
+    ],
+)
+def test_person_search_in_any_script(api: TestClient, person: str, speaker: str | None) -> None:
+    body = _quotes(api, person=person)
+    assert [q["speaker"]["name"] for q in body["quotes"]] == ([speaker] if speaker else [])
+
+
+@pytest.mark.parametrize(
+    ("prefix", "name"), [("王", "王小明"), ("王小", "王小明"), ("παπαδ", "Γιώργος Παπαδόπουλος")]
+)
+def test_people_suggestions_in_any_script(api: TestClient, prefix: str, name: str) -> None:
+    response = api.get("/people", params={"prefix": prefix})
+    assert response.status_code == 200, response.text
+    assert [p["name"] for p in response.json()["people"]] == [name]
+
+
+def test_only_web_addresses_are_links(api: TestClient) -> None:
+    """The hand-enriched article's url is ``javascript:...``: neither the search nor the article
+    passes it on; a real https url still is (the URL test article)."""
+    hit = _quotes(api, person="王小明")["quotes"][0]
+    assert hit["article"]["url"] is None
+    article = api.get(hit["article"]["href"]).json()
+    assert article["id"] == "scripts-test-1" and article["url"] is None
+    marchetti = _quotes(api, person="Marchetti")["quotes"][0]
+    assert marchetti["article"]["url"] == "https://wire.example/2024/01/05/corridor talks"
+
+
 # --- failures of the stack -------------------------------------------------------------------------------
 
 
@@ -370,7 +439,12 @@ def test_unreachable_elasticsearch_is_503(api_settings: Settings, free_port: int
         assert health.json()["status"] == "unavailable"
         search = client.get("/quotes", params={"person": "Antonov"})
         assert search.status_code == 503
-        assert "unavailable" in search.json()["detail"]
+        assert search.json()["detail"] == "search is unavailable: Elasticsearch is unreachable"
+        assert search.headers["retry-after"] == "5"
+        assert health.json()["elasticsearch"] == "unreachable"
+        # Errors never show internal addresses: neither the node's port nor its host.
+        for response in (health, search, client.get("/people", params={"prefix": "an"})):
+            assert str(free_port) not in response.text and "127.0.0.1" not in response.text
 
 
 # --- the API and the CLI give the same answers ---------------------------------------------------------

@@ -112,3 +112,32 @@ def test_search_response_echoes_the_resolved_query() -> None:
     assert out.facets.speakers[0].value == "Anatoly Antonov"  # the name to filter on, not the key
     assert out.facets.over_time[0].end == date(2023, 8, 31)
     assert out.max_offset == 10_000
+
+
+@pytest.mark.parametrize(
+    ("url", "link"),
+    [
+        ("https://wire.example/2024/01/05/talks", "https://wire.example/2024/01/05/talks"),
+        ("http://wire.example/a?b=c#d", "http://wire.example/a?b=c#d"),
+        ("HTTPS://WIRE.EXAMPLE/A", "HTTPS://WIRE.EXAMPLE/A"),
+        ("  https://wire.example/a  ", "https://wire.example/a"),
+        # negatives: anything a browser would run, open or resolve elsewhere
+        ("javascript:alert(document.cookie)", None),
+        ("JavaScript:alert(1)", None),
+        ("  javascript:alert(1)", None),
+        ("java\tscript:alert(1)", None),
+        ("\x01javascript:alert(1)", None),
+        ("https://wire.example/\nx", None),
+        ("data:text/html,<script>alert(1)</script>", None),
+        ("vbscript:msgbox(1)", None),
+        ("file:///etc/passwd", None),
+        ("//wire.example/a", None),  # scheme-relative: the page's own scheme, not checked
+        ("/articles/x", None),
+        ("https://", None),
+        ("http://[::1", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_only_web_addresses_become_links(url: str | None, link: str | None) -> None:
+    assert present.link_url(url) == link

@@ -120,3 +120,43 @@ def test_variant_groups_come_from_data() -> None:
     assert name_keys("Boss of Ops John Schmidt", lexicon) == ["ops", "john", "smith"]
     assert token_key("schmidt", lexicon) == token_key("smith", lexicon)
     assert token_key("schmidt", NameLexicon()) != token_key("smith", NameLexicon())
+
+
+# --- names in any script ------------------------------------------------------------------------------
+
+
+# Written in its own script, a name folds to words of that script (accents off where they are marks),
+# and both sides of a search (index and query) give the same keys.
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("习近平", ["习近平"]),  # a Han run is one word: Chinese names are written without spaces
+        ("安倍 晋三", ["安倍", "晋三"]),
+        ("Κυριάκος Μητσοτάκης", ["κυριακος", "μητσοτακης"]),
+        ("محمد بن سلمان", ["محمد", "بن", "سلمان"]),
+        ("김정은", ["김정은"]),  # Hangul syllables stay composed
+        ("ben-Gvir_2", ["ben", "gvir", "2"]),  # "_" and "-" separate words
+        ("!!! ... ---", []),  # negatives: nothing to search for
+        ("😀 ★", []),
+    ],
+)
+def test_fold_words_any_script(name: str, words: list[str]) -> None:
+    from pipeline.index.names import fold_words
+
+    assert fold_words(name) == words
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "meet"),
+    [
+        ("Μητσοτάκης", "ΜΗΤΣΟΤΑΚΗΣ", True),
+        ("Μητσοτάκης", "Μητσοτακης", True),
+        ("习近平", "习近平", True),
+        ("习近平", "李强", False),
+        ("محمد", "سلمان", False),
+        ("김정은", "김여정", False),
+    ],
+)
+def test_non_latin_keys_meet_or_stay_apart(a: str, b: str, meet: bool, lexicon: NameLexicon) -> None:
+    assert (name_keys(a, lexicon) == name_keys(b, lexicon)) is meet
+    assert name_keys(a, lexicon)  # never empty: the name is searchable

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 import pytest
@@ -264,8 +264,57 @@ def test_user_text_never_becomes_query_syntax(hostile: str) -> None:
 def test_people_prefix() -> None:
     body = people_body("Antony Bl", limit=5)
     filters = body["query"]["bool"]["filter"]
-    assert filters[-1] == {"prefix": {"speaker.name": "bl"}}
+    assert filters[-1]["bool"]["should"] == [
+        {"prefix": {"speaker.name": "bl"}},
+        {"prefix": {"speaker.name_keys": "bl"}},
+    ]
     assert {"term": {"speaker.name_keys": "antoni"}} in filters[0]["bool"]["should"]
     assert body["aggs"]["people"]["terms"] == {"field": "speaker.name_key", "size": 5}
     with pytest.raises(ValueError):
         people_body("  ")
+
+
+@pytest.mark.parametrize(
+    ("prefix", "last"),
+    [("习近", "习近"), ("Μητσοτάκ", "μητσοτακ"), ("محمد", "محمد"), ("Zelensky", "zelenski")],
+)
+def test_people_prefix_in_any_script(prefix: str, last: str) -> None:
+    should = people_body(prefix)["query"]["bool"]["filter"][-1]["bool"]["should"]
+    assert {"prefix": {"speaker.name_keys": last}} in should
+
+
+# --- dates at the calendar's ends and digit-only dates ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "typed", "expected"),
+    [
+        # No UTC form in Python: a bound beyond the calendar's ends means "from the start"/"to the end".
+        ("since", "0001-01-01T00:00:00+14:00", datetime.min.replace(tzinfo=UTC)),
+        ("until", "9999-12-31T23:59:59-14:00", datetime.max.replace(tzinfo=UTC)),
+        ("since", "0001-01-01T05:00:00+04:00", datetime(1, 1, 1, 1, tzinfo=UTC)),  # fits: not clamped
+        ("until", "9999-12-31T10:00:00+02:00", datetime(9999, 12, 31, 8, tzinfo=UTC)),
+        ("since", "2023-08-17T02:00:00+02:00", datetime(2023, 8, 17, tzinfo=UTC)),  # stored in UTC
+        ("since", "20230817", datetime(2023, 8, 17, tzinfo=UTC)),  # ISO 8601 basic date
+        ("until", "20230817", datetime.combine(date(2023, 8, 17), time.max, UTC)),
+    ],
+)
+def test_dates_become_utc_bounds(field: str, typed: str, expected: datetime) -> None:
+    query = QuoteQuery.model_validate({field: typed})
+    assert getattr(query, field) == expected
+    bounds = search_body(query)["query"]["bool"]["filter"][0]["range"]["published"]
+    assert bounds[{"since": "gte", "until": "lte"}[field]] == expected.isoformat()
+
+
+@pytest.mark.parametrize("typed", ["1692230400", "0", "2023", "123456789012"])
+def test_digit_only_dates_are_not_unix_seconds(typed: str) -> None:
+    with pytest.raises(ValueError, match="not a date"):
+        QuoteQuery(since=typed)  # type: ignore[arg-type]  # user text, as the API passes it
+
+
+@pytest.mark.parametrize(
+    "person", ["习近平", "安倍 晋三", "Μητσοτάκης", "محمد بن سلمان", "김정은", "नरेंद्र मोदी"]
+)
+def test_person_in_any_script_is_a_query(person: str) -> None:
+    filters = search_body(QuoteQuery(person=person))["query"]["bool"]["filter"]
+    assert filters, person

@@ -151,6 +151,18 @@
     return countryNames.get(code) || code;
   }
 
+  // Only web addresses become links: a url from the wire may say "javascript:" (the API drops such
+  // urls too; this is the page's own check, for any other server it is pointed at).
+  function webUrl(value) {
+    if (typeof value !== "string" || !value) return null;
+    try {
+      const url = new URL(value);
+      return url.protocol === "http:" || url.protocol === "https:" ? url.href : null;
+    } catch {
+      return null;
+    }
+  }
+
   function plural(count, word) {
     return `${count.toLocaleString("en")} ${word}${count === 1 ? "" : "s"}`;
   }
@@ -358,7 +370,8 @@
     context.title = article.headline ? `Read “${article.headline}” with its quotes marked` : "Read the article";
     context.addEventListener("click", () => openArticle(article.id, quote));
     const original = node.querySelector(".original");
-    if (article.url) original.href = article.url; else original.remove();
+    const link = webUrl(article.url);
+    if (link) original.href = link; else original.remove();
     return node;
   }
 
@@ -462,7 +475,8 @@
     $("article-meta").textContent = [body.source, formatDate(body.published), plural(body.quotes.length, "quote")]
       .filter(Boolean).join(" · ");
     const links = [el("a", { href: `/articles/${encodeURIComponent(body.id)}`, text: "JSON" })];
-    if (body.url) links.unshift(el("a", { href: body.url, target: "_blank", rel: "noopener noreferrer", text: "Original ↗" }), " · ");
+    const original = webUrl(body.url);
+    if (original) links.unshift(el("a", { href: original, target: "_blank", rel: "noopener noreferrer", text: "Original ↗" }), " · ");
     $("article-links").replaceChildren(...links);
     const paragraphs = articleParagraphs(body.text, body.quotes, quote);
     $("article-body").replaceChildren(...paragraphs);
