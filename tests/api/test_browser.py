@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -343,3 +344,33 @@ def test_quick_date_ranges(page: object) -> None:
     expect(page).to_have_url(re.compile(r"\?person=Antonov$"))
     _settled(page)
     expect(page.locator("#summary")).to_have_text("6 quotes")
+
+
+def test_only_web_addresses_become_links(page: object, server: str) -> None:
+    """The test article whose url is ``javascript:...``: no card or dialog link to it, even when a
+    server passes such a url on (the page checks for itself)."""
+    from playwright.sync_api import Page, expect
+
+    assert isinstance(page, Page)
+
+    # A server that passes the url on: the page's own check is what stands between it and a click.
+    def hostile_url(route: Any) -> None:
+        response = route.fetch()
+        body = response.json()
+        for quote in body["quotes"]:
+            quote["article"]["url"] = "javascript:alert(document.cookie)"
+        route.fulfill(response=response, json=body)
+
+    page.route("**/quotes?*", hostile_url)
+    page.goto("/?person=王小明")
+    _settled(page)
+    card = page.locator("#cards > li")
+    expect(card).to_have_count(1)
+    expect(card.locator(".speaker")).to_have_text("王小明")
+    expect(card.locator("a")).to_have_count(0)
+    card.get_by_role("button", name="Read in context").click()
+    dialog = page.locator("dialog#article")
+    expect(dialog.locator(".q.current")).to_have_count(1)
+    expect(dialog.get_by_role("link", name="Original ↗")).to_have_count(0)
+    expect(dialog.get_by_role("link", name="JSON")).to_be_visible()
+    assert httpx.get(f"{server}/articles/scripts-test-1").json()["url"] is None  # the API's own check

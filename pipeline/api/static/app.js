@@ -157,7 +157,7 @@
     if (typeof value !== "string" || !value) return null;
     try {
       const url = new URL(value);
-      return url.protocol === "http:" || url.protocol === "https:" ? url.href : null;
+      return url.protocol === "http:" || url.protocol === "https:" ? value : null;
     } catch {
       return null;
     }
