@@ -9,7 +9,8 @@ Tests that bring up a stack of their own (``tests/integration/test_devstack.py``
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import socket
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,34 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "own_devstack: starts its own devstack on other ports; needs no shared stack"
     )
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port_block(*offsets: int) -> int:
+    """A loopback port P that is free, with P + each offset free too (at the time of asking): a
+    Kafka broker takes P and its controller P + 1, an Elasticsearch node P and its transport P + 100.
+    Every test that starts a service takes its ports this way, never a fixed number."""
+    for _ in range(100):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = int(sock.getsockname()[1])
+        if port + max(offsets, default=0) <= 65535 and all(_bindable(port + o) for o in offsets):
+            return port
+    raise RuntimeError(f"no free loopback port P with P+{offsets} free after 100 tries")
+
+
+@pytest.fixture(scope="session")
+def free_ports() -> Callable[..., int]:
+    """``free_ports(*offsets)``: see ``free_port_block``."""
+    return free_port_block
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,8 @@ import os
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -21,11 +22,20 @@ from pipeline.settings import Settings
 
 pytestmark = [pytest.mark.integration, pytest.mark.own_devstack]
 
-KAFKA_PORT = 29092  # its controller takes 29093 (19xxx: used by the ES helper's own tests)
-ES_PORT = 29200  # its transport takes 29300+
+
+@dataclass(frozen=True, slots=True)
+class Ports:
+    kafka: int  # its controller takes kafka + 1
+    es: int  # its transport takes es + 100 (to es + 199)
 
 
-def _env(home: Path, kafka_port: int = KAFKA_PORT, es_port: int = ES_PORT) -> dict[str, str]:
+@pytest.fixture(scope="module")
+def ports(free_ports: Callable[..., int]) -> Ports:
+    """Free ports for this module's stack, never the shared stack's defaults nor a fixed number."""
+    return Ports(kafka=free_ports(0, 1), es=free_ports(0, 100))
+
+
+def _env(home: Path, kafka_port: int, es_port: int) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("QUOTEWIRE_")}
     env.update(
         QUOTEWIRE_KAFKA_BOOTSTRAP=f"127.0.0.1:{kafka_port}",
@@ -75,27 +85,26 @@ def _processes_mentioning(text: str) -> list[int]:
 
 
 def _ports(env: dict[str, str]) -> list[int]:
-    ports = [KAFKA_PORT, KAFKA_PORT + 1]
+    kafka = split_host_port(env["QUOTEWIRE_KAFKA_BOOTSTRAP"], 0)[1]
+    ports = [kafka, kafka + 1]
     if elastic_node(Settings()) is not None:
-        ports.append(split_host_port(env["QUOTEWIRE_ES_URL"], ES_PORT)[1])
+        ports.append(split_host_port(env["QUOTEWIRE_ES_URL"], 0)[1])
     return ports
 
 
 @pytest.fixture(scope="module")
-def stack_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def stack_home(tmp_path_factory: pytest.TempPathFactory, ports: Ports) -> Iterator[Path]:
     home = tmp_path_factory.mktemp("devstack-home")
-    for port in (KAFKA_PORT, KAFKA_PORT + 1, ES_PORT):
-        if port_in_use("127.0.0.1", port):
-            pytest.fail(f"test port {port} is already taken; these tests need it free", pytrace=False)
     yield home
-    _quotewire(_env(home), "devstack", "down")  # whatever happened above, leave nothing running
+    # whatever happened above, leave nothing running
+    _quotewire(_env(home, ports.kafka, ports.es), "devstack", "down")
 
 
-def test_up_starts_and_a_second_up_is_harmless(stack_home: Path) -> None:
-    env = _env(stack_home)
+def test_up_starts_and_a_second_up_is_harmless(stack_home: Path, ports: Ports) -> None:
+    env = _env(stack_home, ports.kafka, ports.es)
     first = _quotewire(env, "devstack", "up")
     assert first.returncode == 0, first.stderr
-    assert f"127.0.0.1:{KAFKA_PORT}" in first.stdout
+    assert f"127.0.0.1:{ports.kafka}" in first.stdout
     assert "ready in" in first.stdout
     pids = _pids(stack_home)
     assert "kafka" in pids and all(pid_alive(p) for p in pids.values())
@@ -112,25 +121,28 @@ def test_up_starts_and_a_second_up_is_harmless(stack_home: Path) -> None:
     assert "Java 17" in status.stdout  # Kafka runs on the oldest JDK >= 17
 
 
-def test_up_refuses_a_port_taken_by_a_foreign_process(tmp_path: Path) -> None:
+def test_up_refuses_a_port_taken_by_a_foreign_process(tmp_path: Path, free_ports: Callable[..., int]) -> None:
     # A different Kafka port, occupied by a plain listening socket that the devstack did not start.
     with socket.socket() as squatter:
         squatter.bind(("127.0.0.1", 0))
         squatter.listen()
         port = squatter.getsockname()[1]
-        result = _quotewire(_env(tmp_path / "home", kafka_port=port, es_port=ES_PORT + 7), "devstack", "up")
+        env = _env(tmp_path / "home", kafka_port=port, es_port=free_ports(0, 100))
+        result = _quotewire(env, "devstack", "up")
     assert result.returncode == 1
     assert f"port 127.0.0.1:{port} is taken" in result.stderr
     assert "Traceback" not in result.stderr
 
 
-def test_a_failed_up_leaves_nothing_it_started_running(tmp_path: Path) -> None:
+def test_a_failed_up_leaves_nothing_it_started_running(
+    tmp_path: Path, free_ports: Callable[..., int]
+) -> None:
     # Kafka's port is free, Elasticsearch's is taken: Kafka starts, then `up` fails on Elasticsearch
     # and must stop the Kafka it just launched.
     if elastic_node(Settings()) is None:
         pytest.skip("no Elasticsearch node in this checkout")
     home = tmp_path / "home"
-    kafka_port = KAFKA_PORT + 20
+    kafka_port = free_ports(0, 1)
     with socket.socket() as squatter:
         squatter.bind(("127.0.0.1", 0))
         squatter.listen()
@@ -143,8 +155,8 @@ def test_a_failed_up_leaves_nothing_it_started_running(tmp_path: Path) -> None:
     assert _processes_mentioning(str(home)) == []
 
 
-def test_down_leaves_no_process_behind(stack_home: Path) -> None:
-    env = _env(stack_home)
+def test_down_leaves_no_process_behind(stack_home: Path, ports: Ports) -> None:
+    env = _env(stack_home, ports.kafka, ports.es)
     up = _quotewire(env, "devstack", "up")
     assert up.returncode == 0, up.stderr
     pids = _pids(stack_home)
@@ -175,10 +187,10 @@ def test_down_leaves_no_process_behind(stack_home: Path) -> None:
     ids=["no-java", "no-maven"],
 )
 def test_up_without_java_or_maven_fails_with_one_clear_line(
-    tmp_path: Path, extra_env: dict[str, str], message: str
+    tmp_path: Path, extra_env: dict[str, str], message: str, free_ports: Callable[..., int]
 ) -> None:
     # An empty cache forces a Maven resolution; unused ports, so nothing real is in the way.
-    env = _env(tmp_path / "home", kafka_port=KAFKA_PORT + 10, es_port=ES_PORT + 10)
+    env = _env(tmp_path / "home", kafka_port=free_ports(0, 1), es_port=free_ports(0, 100))
     env["QUOTEWIRE_DEVSTACK_CACHE"] = str(tmp_path / "cache")
     env.update(extra_env)
     result = _quotewire(env, "devstack", "up", timeout=120)

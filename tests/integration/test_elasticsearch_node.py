@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -313,18 +313,15 @@ def test_project_index_definitions_are_accepted(es: Elasticsearch, path: Path) -
 
 # --- the devstack service class, on a node of its own -----------------------------------------
 
-OWN_PORT = 19200  # 19xxx is this file's; tests/integration/test_devstack.py uses 29xxx
-
 
 @pytest.mark.own_devstack
-def test_node_lifecycle_on_its_own_port(tmp_path: Path) -> None:
+def test_node_lifecycle_on_its_own_port(tmp_path: Path, free_ports: Callable[..., int]) -> None:
     from pipeline.devstack.elastic_node import ES_VERSION, ElasticsearchNode
     from pipeline.devstack.service import pid_alive, port_in_use
     from pipeline.errors import DevstackError
 
-    if port_in_use("127.0.0.1", OWN_PORT):
-        pytest.fail(f"test port {OWN_PORT} is already taken; this test needs it free", pytrace=False)
-    settings = Settings(es_url=f"http://127.0.0.1:{OWN_PORT}", devstack_home=tmp_path / "home")
+    own_port = free_ports(0, 100)  # HTTP, and the first of its transport range
+    settings = Settings(es_url=f"http://127.0.0.1:{own_port}", devstack_home=tmp_path / "home")
     node = ElasticsearchNode(settings)
     node.prepare()
     node.prepare()  # idempotent: cached classpath and classes
@@ -345,11 +342,11 @@ def test_node_lifecycle_on_its_own_port(tmp_path: Path) -> None:
         # A second service object on the same port but another home did not start this node:
         # it must refuse rather than start a competing JVM.
         other = ElasticsearchNode(Settings(es_url=settings.es_url, devstack_home=tmp_path / "other"))
-        with pytest.raises(DevstackError, match=re.escape(f"port 127.0.0.1:{OWN_PORT} is taken")):
+        with pytest.raises(DevstackError, match=re.escape(f"port 127.0.0.1:{own_port} is taken")):
             other.start()
     finally:
         node.stop()
     assert not pid_alive(first.pid)
-    assert not port_in_use("127.0.0.1", OWN_PORT)
+    assert not port_in_use("127.0.0.1", own_port)
     assert not node.status().running
     node.stop()  # stopping twice is harmless
