@@ -1,19 +1,29 @@
-# The quotewire image used by docker-compose.yml for `setup`, `worker` and `api`.
-FROM python:3.11-slim
+# The quotewire image used by docker-compose.yml for `setup`, `worker` and `api`: the built wheel,
+# installed as a user would install it (config/ inside it as package data; no checkout in the image).
 
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
-
-WORKDIR /app
-# Dependencies first so code changes do not reinstall them (pyproject pins every version).
+# --- build: the wheel from the source tree ---------------------------------------------------------
+FROM python:3.11-slim AS build
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1
+WORKDIR /src
 COPY pyproject.toml README.md ./
-RUN mkdir -p pipeline && touch pipeline/__init__.py \
-    && pip install --no-cache-dir . \
-    && pip uninstall -y quotewire
-# Editable install: config/ is read relative to the source tree, as in a clone.
 COPY pipeline ./pipeline
 COPY config ./config
-RUN pip install --no-cache-dir --no-deps -e . \
-    && useradd --system --uid 10001 quotewire
+RUN pip wheel --no-cache-dir --no-deps --wheel-dir /dist .
+
+# --- runtime ---------------------------------------------------------------------------------------
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+# The pinned dependencies first, from pyproject.toml alone, so a code change does not reinstall them.
+COPY pyproject.toml /tmp/pyproject.toml
+RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('/tmp/pyproject.toml', 'rb'))['project']['dependencies']))" \
+        > /tmp/requirements.txt \
+    && pip install --no-cache-dir -r /tmp/requirements.txt \
+    && rm /tmp/pyproject.toml /tmp/requirements.txt
+COPY --from=build /dist/ /tmp/dist/
+RUN pip install --no-cache-dir --no-deps /tmp/dist/quotewire-*.whl \
+    && rm -rf /tmp/dist \
+    && useradd --system --create-home --uid 10001 quotewire
 USER quotewire
+WORKDIR /home/quotewire
 
 CMD ["quotewire", "--help"]

@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pipeline.scratch import scratch_settings
+from pipeline.devstack.scratch import scratch_settings
 from pipeline.settings import PROJECT_ROOT, Settings, load_settings
 
 CORPORA = PROJECT_ROOT.parent / "shared" / "data" / "corpora"
@@ -140,8 +140,8 @@ def end_to_end(
 ) -> dict[str, Any]:
     import threading
 
+    from pipeline.devstack.scratch import remove_scratch, settings_env
     from pipeline.index.client import make_client
-    from pipeline.scratch import remove_scratch, settings_env
     from pipeline.stream.commands import ensure_all
 
     asyncio.run(ensure_all(settings))

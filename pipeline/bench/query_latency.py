@@ -461,7 +461,7 @@ async def _count(settings: Settings) -> int:
 
 
 async def _drop(settings: Settings) -> None:
-    from pipeline.scratch import drop_scratch_indices
+    from pipeline.devstack.scratch import drop_scratch_indices
 
     await drop_scratch_indices(settings)
 

@@ -30,15 +30,15 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
+from importlib.resources.abc import Traversable
 from typing import Any
 
 import yaml
 
 from pipeline.folding import fold as fold_text
-from pipeline.settings import PROJECT_ROOT
+from pipeline.resources import config_files
 
-CONFIG_DIR = PROJECT_ROOT / "config"
+CONFIG_DIR = config_files()
 
 _POSSESSIVE = re.compile(r"['\u2019]s\b")  # "Lavrov's" -> lavrov; "O'Sullivan" keeps its s
 _APOSTROPHES = re.compile(r"['\u2019\u02bc`\u00b4]")
@@ -75,7 +75,7 @@ class NameLexicon:
         return cls(folded_titles, folded_connectors, variants)
 
     @classmethod
-    def load(cls, config_dir: Path = CONFIG_DIR) -> NameLexicon:
+    def load(cls, config_dir: Traversable = CONFIG_DIR) -> NameLexicon:
         """Read ``name_variants.yaml`` and, when it exists, the title words of ``titles.yaml``."""
         data = _read_yaml(config_dir / "name_variants.yaml")
         shared = _read_yaml(config_dir / "titles.yaml")
@@ -90,7 +90,7 @@ def default_lexicon() -> NameLexicon:
     return NameLexicon.load()
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
+def _read_yaml(path: Traversable) -> dict[str, Any]:
     if not path.is_file():
         return {}
     loaded = yaml.safe_load(path.read_text(encoding="utf-8"))

@@ -22,7 +22,7 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
+from importlib.resources.abc import Traversable
 from typing import Any, Literal
 
 from elasticsearch import AsyncElasticsearch, BadRequestError, NotFoundError
@@ -31,13 +31,14 @@ from elasticsearch import ConnectionTimeout as EsConnectionTimeout
 from elasticsearch.helpers import async_bulk, async_scan
 
 from pipeline.errors import QuotewireError, TransientError
-from pipeline.settings import PROJECT_ROOT, Settings
+from pipeline.resources import config_files
+from pipeline.settings import Settings
 
 log = logging.getLogger(__name__)
 
 IndexKind = Literal["quotes", "articles"]
 KINDS: tuple[IndexKind, ...] = ("quotes", "articles")
-INDEX_CONFIG_DIR = PROJECT_ROOT / "config" / "index"
+INDEX_CONFIG_DIR = config_files() / "index"
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ class ReindexReport:
     deleted_old: bool
 
 
-def load_spec(kind: IndexKind, settings: Settings, config_dir: Path = INDEX_CONFIG_DIR) -> IndexSpec:
+def load_spec(kind: IndexKind, settings: Settings, config_dir: Traversable = INDEX_CONFIG_DIR) -> IndexSpec:
     """The index definition of one kind, from ``config/index/<kind>.json``."""
     raw = json.loads((config_dir / f"{kind}.json").read_text(encoding="utf-8"))
     mappings = raw["mappings"]

@@ -17,10 +17,11 @@ from typing import Any
 import yaml
 
 from pipeline.folding import fold
-from pipeline.nlp.countries import COUNTRIES_PATH
 from pipeline.settings import PROJECT_ROOT
 
+# A build step of the checkout: it reads and writes config/ in the source tree, not the installed copy.
 EXTRAS_PATH = PROJECT_ROOT / "config" / "country_extras.yaml"
+COUNTRIES_PATH = PROJECT_ROOT / "config" / "countries.json"
 
 # Kinds, most specific first: when two countries claim one key, the earlier kind wins.
 _KINDS = ("name", "demonym", "metonym", "capital", "place")

@@ -21,16 +21,16 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
+from importlib.resources.abc import Traversable
 from typing import TYPE_CHECKING, Any
 
 from pipeline.folding import fold
-from pipeline.settings import PROJECT_ROOT
+from pipeline.resources import config_files
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
 
-COUNTRIES_PATH = PROJECT_ROOT / "config" / "countries.json"
+COUNTRIES_PATH = config_files() / "countries.json"
 
 _WS = re.compile(r"\s+")
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'"})
@@ -309,6 +309,6 @@ def _strip_edges(text: str) -> str:
 
 
 @lru_cache(maxsize=4)
-def load_country_lexicon(path: Path = COUNTRIES_PATH) -> CountryLexicon:
+def load_country_lexicon(path: Traversable = COUNTRIES_PATH) -> CountryLexicon:
     """The lexicon from ``path`` (config/countries.json by default), read once per process."""
     return CountryLexicon.from_dict(json.loads(path.read_text(encoding="utf-8")))

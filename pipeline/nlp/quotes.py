@@ -17,19 +17,20 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
+from importlib.resources.abc import Traversable
 from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 
 from pipeline.nlp.tokens import TokenIndex
+from pipeline.resources import config_files
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
 
 QuoteKind = Literal["direct", "mixed", "indirect"]
 
-CONFIG_DIR = Path(__file__).resolve().parents[2] / "config"
+CONFIG_DIR = config_files()
 
 # Quotation marks: explicit openers/closers, and marks whose role is decided by alternation.
 _OPENERS = {"\u201c": 1, "\u00ab": 1, "\u201e": 1}
@@ -88,7 +89,7 @@ class CueLexicon:
 
 
 @lru_cache(maxsize=4)
-def load_cue_lexicon(path: Path | None = None) -> CueLexicon:
+def load_cue_lexicon(path: Traversable | None = None) -> CueLexicon:
     """Read ``config/cues.yaml`` (or ``path``) once per process."""
     source = path or CONFIG_DIR / "cues.yaml"
     with source.open(encoding="utf-8") as fh:

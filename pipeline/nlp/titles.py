@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
+from importlib.resources.abc import Traversable
 from typing import Any
 
 import yaml
 
-from pipeline.settings import PROJECT_ROOT
+from pipeline.resources import config_files
 
-TITLES_PATH = PROJECT_ROOT / "config" / "titles.yaml"
+TITLES_PATH = config_files() / "titles.yaml"
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ def _words(values: list[Any] | None) -> frozenset[str]:
 
 
 @lru_cache(maxsize=4)
-def load_title_lexicon(path: Path = TITLES_PATH) -> TitleLexicon:
+def load_title_lexicon(path: Traversable = TITLES_PATH) -> TitleLexicon:
     """The title lexicon from ``path`` (config/titles.yaml by default), read once per process."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     groups: dict[str, set[str]] = {}

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
+from pipeline.devstack.scratch import remove_scratch, scratch_settings
 from pipeline.index.client import make_async_client
 from pipeline.index.schema import ensure_indices
-from pipeline.scratch import remove_scratch, scratch_settings
 from pipeline.settings import Settings
 from pipeline.stream.agents import AGENT_NAME
 from pipeline.stream.app import make_app

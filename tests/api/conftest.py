@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from pipeline.devstack.scratch import drop_scratch_indices
 from pipeline.models import Article, EnrichedArticle, Quote, Speaker
-from pipeline.scratch import drop_scratch_indices
 from pipeline.settings import PROJECT_ROOT, Settings
 
 DATA = PROJECT_ROOT.parent / "shared" / "data"

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from pipeline.scratch import remove_scratch, scratch_settings, settings_env
+from pipeline.devstack.scratch import remove_scratch, scratch_settings, settings_env
 from pipeline.settings import PROJECT_ROOT, Settings
 
 DATA = PROJECT_ROOT.parent / "shared" / "data"

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from elasticsearch import AsyncElasticsearch
 
+from pipeline.devstack.scratch import drop_scratch_indices
 from pipeline.index.client import make_async_client
 from pipeline.index.queries import QuoteQuery
 from pipeline.index.schema import ensure_indices
@@ -28,7 +29,6 @@ from pipeline.index.search import (
 )
 from pipeline.index.writer import write_articles
 from pipeline.models import Article, EnrichedArticle, Quote, Speaker
-from pipeline.scratch import drop_scratch_indices
 from pipeline.settings import PROJECT_ROOT, Settings
 
 pytestmark = pytest.mark.integration
