@@ -22,6 +22,7 @@ app = typer.Typer(
 COMMAND_MODULES = (
     "pipeline.devstack.commands",  # devstack up|down|status
     "pipeline.nlp.commands",  # enrich
+    "pipeline.ingest.commands",  # schema
     "pipeline.stream.commands",  # feed, worker, dead-letters, status
     "pipeline.index.commands",  # setup, search, people
     "pipeline.api.commands",  # serve

@@ -167,6 +167,9 @@ def enrich_doc(
         version=article.version,
         source=article.source,
         url=article.url,
+        received=article.received,
+        language=article.language,
+        warnings=article.warnings,
         entities=entities,
         quotes=quotes,
         countries=country_lexicon.countries_in(doc),
@@ -222,7 +225,7 @@ def enrich_batch(
     ...), so one bad article never fails the batch. The model is loaded once per process.
     """
     from pipeline.errors import BadArticle
-    from pipeline.stream.decode import decode_article
+    from pipeline.ingest.decode import decode_article
 
     enricher = _process_enricher(model, max_text_chars)
     results: list[dict[str, Any] | None] = []

@@ -5,46 +5,13 @@ Offsets (``start``/``end``) are always Python ``str`` indices into ``Article.tex
 
 from __future__ import annotations
 
-from contextlib import suppress
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 from typing import Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 QuoteKind = Literal["direct", "mixed", "indirect"]
 SpeakerType = Literal["PERSON", "ORG", "GPE", "NORP", "UNKNOWN"]
-
-
-def parse_when(value: object) -> str | None:
-    """A wire date as ISO 8601 with a time zone; None for no date. Raises ValueError if unreadable.
-
-    Accepts ISO 8601 (``Z`` too), a bare date, RFC 2822 (``Thu, 17 Aug 2023 10:00:00 +0000``) and the
-    Reuters style ``26-FEB-1987 15:01:01.79``; naive times are taken as UTC.
-    """
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise ValueError(f"unreadable date {value!r}")
-    text = value.strip()
-    when: datetime | None = None
-    with suppress(ValueError):
-        when = datetime.fromisoformat(text)
-    if when is None:
-        for fmt in ("%d-%b-%Y %H:%M:%S.%f", "%d-%b-%Y %H:%M:%S", "%d-%b-%Y"):
-            try:
-                when = datetime.strptime(text.title(), fmt)
-                break
-            except ValueError:
-                continue
-    if when is None:
-        try:
-            when = parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
-            raise ValueError(f"unreadable date {value!r}") from None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return when.isoformat()
 
 
 class _Record(BaseModel):
@@ -52,7 +19,11 @@ class _Record(BaseModel):
 
 
 class Article(_Record):
-    """One wire article as delivered. ``body`` is accepted for ``text``."""
+    """One wire article as delivered. ``body`` is accepted for ``text``.
+
+    Wire formats and their date styles are read by ``pipeline.ingest`` (the one edge every entry point
+    uses), which hands this model ISO dates; an unreadable date arrives here as ``None`` plus a warning.
+    """
 
     id: str = Field(min_length=1)
     text: str = Field(validation_alias=AliasChoices("text", "body"))
@@ -62,13 +33,13 @@ class Article(_Record):
     version: datetime | None = None
     source: str | None = None
     url: str | None = None
-
-    @field_validator("published", "version", mode="before")
-    @classmethod
-    def _wire_date(cls, value: object) -> object:
-        # Wire feeds write dates in several styles (Reuters' ``26-FEB-1987 15:01:01.79``, RFC 2822);
-        # read them all at the edge rather than dead-lettering an article over its date format.
-        return parse_when(value) if isinstance(value, str) else value
+    # When the pipeline first received it: where an undated article is placed on the timeline.
+    received: datetime | None = None
+    # ISO 639-1 (``en``, ``de`` ...) or ``und``; detected at the edge unless the producer gave it.
+    language: str | None = None
+    # What was wrong with the input without costing the article (an unreadable date, a language the
+    # enrichment does not read), one human line each, prefixed by its kind (``date: ...``).
+    warnings: list[str] = Field(default_factory=list)
 
 
 class Entity(_Record):
@@ -105,6 +76,9 @@ class EnrichedArticle(_Record):
     version: datetime | None = None
     source: str | None = None
     url: str | None = None
+    received: datetime | None = None
+    language: str | None = None
+    warnings: list[str] = Field(default_factory=list)
     entities: list[Entity] = Field(default_factory=list)
     quotes: list[Quote] = Field(default_factory=list)
     countries: list[str] = Field(default_factory=list)

@@ -1,10 +1,11 @@
-"""``quotewire enrich [FILE|-]``: articles in (JSON Lines or a plain-text wire story), enriched JSON out.
+"""``quotewire enrich [FILE|-]``: articles in, enriched JSON out.
 
-JSON Lines: one ``{"id", "text"}`` object per line (``body`` is accepted for ``text``; optional
-``headline``, ``published``, ``source``, ``url``). Anything else is read as one plain-text article whose
-id is the file name without its extension (the seed's format: ``date YYYY-MM-DD`` header, desk tag).
+Input: every format ``quotewire feed`` reads (``pipeline.ingest``: JSON Lines, a JSON object or array,
+IPTC ninjs, plain wire text), read by the same code, so a file either command accepts the other does
+too, with the same ids, dates and sources.
 
-One JSON line per article on stdout. A bad line gets a one-line error on stderr (``line N: reason``);
+One JSON line per article on stdout. A bad input gets a one-line error on stderr (``origin: reason:
+detail``, e.g. ``in.jsonl:2: not_json: ...``);
 the other lines are still processed, and the exit code is 1 at the end.
 """
 
@@ -13,11 +14,12 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TextIO
+from typing import TYPE_CHECKING, Annotated, BinaryIO
 
 import typer
 
 if TYPE_CHECKING:
+    from pipeline.errors import BadArticle
     from pipeline.models import Article
 
 
@@ -27,7 +29,7 @@ def register(app: typer.Typer) -> None:
 
 def enrich_command(
     source: Annotated[
-        str, typer.Argument(help="A JSON Lines file, a plain-text article, or - for stdin.")
+        str, typer.Argument(help="A JSON Lines/JSON/ninjs file, a plain-text article, or - for stdin.")
     ] = "-",
     batch_size: Annotated[int, typer.Option(min=1, help="Articles per spaCy batch.")] = 32,
 ) -> None:
@@ -54,9 +56,9 @@ def enrich_command(
         out.flush()
         batch.clear()
 
-    handle: TextIO = sys.stdin if source == "-" else Path(source).open(encoding="utf-8")  # noqa: SIM115
+    handle: BinaryIO = sys.stdin.buffer if source == "-" else Path(source).open("rb")  # noqa: SIM115
     try:
-        for item in read_articles(handle, _stem(source), settings.max_text_chars):
+        for item in read_articles(handle, source, settings.max_text_chars, Path(source).suffix):
             if isinstance(item, str):
                 failures += 1
                 typer.echo(f"enrich: {item}", err=True)
@@ -67,71 +69,57 @@ def enrich_command(
         if batch:
             flush()
     finally:
-        if handle is not sys.stdin:
+        if handle is not sys.stdin.buffer:
             handle.close()
     if failures:
         typer.echo(f"enrich: {failures} input(s) rejected", err=True)
         raise typer.Exit(1)
 
 
-def _stem(source: str) -> str:
-    return "stdin" if source == "-" else Path(source).stem
+def read_articles(stream: BinaryIO, name: str, max_chars: int, suffix: str = "") -> Iterator[Article | str]:
+    """Articles from one input, read by ``pipeline.ingest`` exactly as ``feed`` and the worker read them.
 
-
-def read_articles(handle: TextIO, default_id: str, max_chars: int) -> Iterator[Article | str]:
-    """Articles from JSON Lines, one JSON object (an article or IPTC ninjs), or one plain-text article.
-
-    A string in the output is a per-line error message. Lines are decoded exactly as the stream worker
-    decodes Kafka messages (``pipeline.stream.decode``), so the reasons match the dead-letter topic's.
+    JSON Lines (``.jsonl``, or sniffed: a first line that is a whole JSON object) is read line by line
+    as it arrives; anything else (a JSON document or array, ninjs, plain wire text) is read whole. A
+    string in the output is an error line (``origin: reason: detail``).
     """
-    import json
-
     from pipeline.errors import BadArticle
+    from pipeline.ingest import documents
     from pipeline.ingest.jsonvalue import load_json
 
-    first = handle.readline()
-    while first and not first.strip():
-        first = handle.readline()
-    if not first:
+    suffix = suffix.lower()
+    first = b""
+    if suffix in ("", *documents.JSONL_SUFFIXES):
+        first = stream.readline()
+        while first and not first.strip():
+            first = stream.readline()
+        jsonl = suffix in documents.JSONL_SUFFIXES
+        if not jsonl and first.lstrip().startswith(b"{"):
+            try:
+                jsonl = isinstance(load_json(first), dict)
+            except BadArticle:
+                jsonl = False  # a pretty-printed document: read whole below
+        if jsonl:
+            for number, line in enumerate(_chain(first, stream), start=1):
+                if line.strip():
+                    yield _item(documents.parse_json_line(line, f"{name}:{number}", max_chars))
+            return
+    data = first + stream.read()
+    if not data.strip():
         return
-    if not first.lstrip().startswith("{"):
-        text = first + handle.read()
-        yield _decode(json.dumps({"id": default_id, "text": text}), "file", max_chars)
-        return
-    try:
-        load_json(first)
-    except BadArticle:
-        # not one object per line: a single (pretty-printed) JSON object
-        yield _decode(first + handle.read(), "file", max_chars)
-        return
-    for line_no, line in enumerate(_chain(first, handle), start=1):
-        if line.strip():
-            yield _decode(line, f"line {line_no}", max_chars)
+    for read in documents.parse_document(name, data, max_chars, suffix):
+        yield _item(read)
 
 
-def _decode(raw: str, where: str, max_chars: int) -> Article | str:
-    import json
+def _item(read: tuple[str, Article | BadArticle]) -> Article | str:
+    from pipeline.models import Article
 
-    from pipeline.errors import BadArticle
-    from pipeline.ingest.jsonvalue import load_json
-    from pipeline.stream.decode import decode_article
-    from pipeline.stream.feed import article_payload, is_ninjs
-
-    try:
-        obj = load_json(raw)
-    except BadArticle:
-        obj = None  # decode_article below says why
-    if isinstance(obj, dict) and is_ninjs(obj):
-        try:
-            raw = json.dumps(article_payload(obj))
-        except (ValueError, TypeError, AttributeError) as exc:
-            return f"{where}: wrong_type: {exc}"
-    result = decode_article(raw.encode("utf-8"), max_chars)
-    if isinstance(result, BadArticle):
-        return f"{where}: {result.reason}: {result.detail}"
-    return result
+    origin, decoded = read
+    if isinstance(decoded, Article):
+        return decoded
+    return f"{origin}: {decoded.reason}: {decoded.detail}"
 
 
-def _chain(first: str, handle: TextIO) -> Iterator[str]:
+def _chain(first: bytes, stream: BinaryIO) -> Iterator[bytes]:
     yield first
-    yield from handle
+    yield from stream

@@ -22,8 +22,10 @@ import signal
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from pipeline.ingest.contracts import ENRICHED_CONTRACT, REJECTED_CONTRACT, headers_for, read_headers
 from pipeline.stream.deadletter import Origin
 from pipeline.stream.metrics import PipelineMetrics
 from pipeline.stream.pool import EnrichmentPool, pool_size
@@ -46,7 +48,14 @@ def raw_message(event: Any) -> RawMessage:
     message = event.message
     key = event.key if isinstance(event.key, bytes | None) else str(event.key).encode()
     value = event.value if isinstance(event.value, bytes | None) else str(event.value).encode()
-    return RawMessage(value, Origin(message.topic, message.partition, message.offset, key))
+    stamp = getattr(message, "timestamp", None)  # seconds since the epoch (Kafka's create/append time)
+    received = datetime.fromtimestamp(stamp, UTC) if isinstance(stamp, int | float) and stamp > 0 else None
+    return RawMessage(
+        value,
+        Origin(message.topic, message.partition, message.offset, key),
+        headers=read_headers(getattr(message, "headers", None)),
+        received=received,
+    )
 
 
 def register_agents(
@@ -102,8 +111,16 @@ class _Sinks:
 
         from pipeline.errors import TransientError
 
+        # Every message says what it holds: the enriched-article or the rejected (dead-letter) contract.
+        headers = {
+            self.settings.topic_enriched: headers_for(ENRICHED_CONTRACT),
+            self.settings.topic_dead_letter: headers_for(REJECTED_CONTRACT),
+        }
         try:
-            futures = [await self.producer.send(topic, value, key=key) for topic, key, value in records]
+            futures = [
+                await self.producer.send(topic, value, key=key, headers=headers.get(topic))
+                for topic, key, value in records
+            ]
             await asyncio.gather(*futures)
         except KafkaError as exc:
             raise TransientError(f"Kafka produce failed: {exc!r}") from exc

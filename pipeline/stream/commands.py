@@ -233,6 +233,10 @@ def _print_summary(summary: FeedSummary, topic: str) -> None:
         typer.echo(f"skipped {len(summary.skipped)}:")
         for s in summary.skipped:
             typer.echo(f"  {s.origin}: {s.reason}: {s.detail}")
+    if summary.replaced:
+        typer.echo(f"replaced {len(summary.replaced)} (same article id; the newer version is kept):")
+        for r in summary.replaced:
+            typer.echo(f"  {r.origin} replaces {r.previous} (id {r.article_id})")
 
 
 # --------------------------------------------------------------------------------------------

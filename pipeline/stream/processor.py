@@ -15,14 +15,15 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol, TypeVar
 
 from pipeline.errors import BadArticle, TransientError
+from pipeline.ingest.decode import decode_article
 from pipeline.models import Article, EnrichedArticle, Rejected
 from pipeline.stream.deadletter import Origin, encode_rejected, make_rejected
-from pipeline.stream.decode import decode_article
 from pipeline.stream.metrics import PipelineMetrics
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,10 @@ BACKOFF_CAP = 30.0
 class RawMessage:
     value: bytes | None
     origin: Origin
+    # Kafka headers (content-type, contract), lower-case names; none from older producers.
+    headers: Mapping[str, bytes] = field(default_factory=dict)
+    # The message's Kafka timestamp: where an undated article is placed on the timeline.
+    received: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +81,13 @@ class BatchProcessor:
         rejected: list[tuple[RawMessage, BadArticle]] = []
         good: list[tuple[RawMessage, Article]] = []
         for message in messages:
-            decoded = decode_article(message.value, self.max_text_chars)
+            decoded = decode_article(
+                message.value,
+                self.max_text_chars,
+                headers=message.headers,
+                key=message.origin.key,
+                received=message.received,
+            )
             if isinstance(decoded, BadArticle):
                 rejected.append((message, decoded))
             else:

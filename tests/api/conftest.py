@@ -37,13 +37,15 @@ CORPUS_SAMPLE = (
 
 def _every_nth(path: Path, step: int) -> list[Article]:
     """Every ``step``-th article of a JSON Lines corpus: a spread of topics, the same on every run."""
-    from pipeline.stream.feed import article_payload
+    from pipeline.ingest.decode import decode_object
 
     out: list[Article] = []
     with path.open(encoding="utf-8") as lines:
         for number, line in enumerate(lines):
             if number % step == 0:
-                out.append(Article.model_validate(article_payload(json.loads(line))))
+                article = decode_object(json.loads(line), 1_000_000)
+                assert isinstance(article, Article), article
+                out.append(article)
     return out
 
 
@@ -95,9 +97,10 @@ SCRIPTS_ARTICLE = EnrichedArticle(
 
 
 def sample_articles() -> list[Article]:
-    from pipeline.stream.feed import wire_text_payload
+    from pipeline.ingest.decode import decode_text
 
-    seed = Article.model_validate(wire_text_payload(SEED_ID, SEED.read_text(encoding="utf-8")))
+    seed = decode_text(SEED.read_text(encoding="utf-8"), 1_000_000, key=SEED_ID)
+    assert isinstance(seed, Article), seed
     corpus = [a for path, step in CORPUS_SAMPLE for a in _every_nth(path, step)]
     return [seed, URL_ARTICLE, *corpus]
 

@@ -66,15 +66,20 @@ def run_cli(settings: Settings, *args: str, timeout: float = 120) -> subprocess.
     )
 
 
-async def produce_raw(settings: Settings, messages: Iterable[tuple[bytes | None, bytes]]) -> None:
-    """Produce exact bytes (malformed input the feed command would refuse to send)."""
+async def produce_raw(
+    settings: Settings,
+    messages: Iterable[tuple[bytes | None, bytes]],
+    headers: list[tuple[str, bytes]] | None = None,
+) -> None:
+    """Produce exact bytes (malformed input the feed command would refuse to send), with ``headers``
+    on every message if given."""
     from aiokafka import AIOKafkaProducer
 
     producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all")
     await producer.start()
     try:
         for key, value in messages:
-            await producer.send_and_wait(settings.topic_raw, value, key=key)
+            await producer.send_and_wait(settings.topic_raw, value, key=key, headers=headers)
     finally:
         await producer.stop()
 

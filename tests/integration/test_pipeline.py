@@ -31,11 +31,21 @@ from stream_harness import (
     write_jsonl,
 )
 
+from pipeline.models import Article
 from pipeline.settings import Settings
 
 pytestmark = pytest.mark.integration
 
 SEED = DATA / "seeds" / "000_6b86da6157363970.txt"
+
+
+def _seed_id() -> str:
+    """The seed's article id as pipeline.ingest names a plain-text file (source:name:digest)."""
+    from pipeline.ingest.documents import parse_path
+
+    ((_origin, article),) = parse_path(SEED, 1_000_000)
+    assert isinstance(article, Article), article
+    return article.id
 
 
 @pytest.fixture
@@ -97,7 +107,7 @@ def test_seed_and_corpus_indexed_exactly_once_and_searchable(
     asyncio.run(produce_raw(settings, malformed))
     _feed(settings, second)
 
-    expected_ids = sorted({a["id"] for a in sample} | {SEED.stem})
+    expected_ids = sorted({a["id"] for a in sample} | {_seed_id()})
     wait_for(lambda: _drained(settings, index, len(expected_ids)), 300, "all articles indexed and committed")
 
     # Exactly once: one article document per input id, nothing else.

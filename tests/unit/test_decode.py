@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import pytest
 
 from pipeline.errors import BadArticle
+from pipeline.ingest.decode import REASONS, decode_article
 from pipeline.models import Article
-from pipeline.stream.decode import REASONS, decode_article
 
 LIMIT = 1_000
 
@@ -21,7 +21,6 @@ def _j(obj: object) -> bytes:
 BAD: list[tuple[str, bytes | None, str]] = [
     ("latin-1 bytes", b'{"id": "a", "text": "caf\xe9"}', "not_utf8"),
     ("utf-16 with BOM", '{"id": "a"}'.encode("utf-16"), "not_utf8"),
-    ("plain text", b"Antonov said the talks continue.", "not_json"),
     ("truncated json", b'{"id": "a", "text": "x', "not_json"),
     ("empty message", b"", "not_json"),
     ("tombstone", None, "not_json"),
@@ -40,7 +39,6 @@ BAD: list[tuple[str, bytes | None, str]] = [
     ("numeric text", _j({"id": "a", "text": 5}), "wrong_type"),
     ("list text", _j({"id": "a", "text": ["p1", "p2"]}), "wrong_type"),
     ("numeric id", _j({"id": 17, "text": "words"}), "wrong_type"),
-    ("unreadable date", _j({"id": "a", "text": "words", "published": "last Tuesday"}), "wrong_type"),
     ("headline object", _j({"id": "a", "text": "words", "headline": {"en": "H"}}), "wrong_type"),
     ("oversize", _j({"id": "a", "text": "x" * (LIMIT + 1)}), "oversize"),
     # Nested 1,000 deep (2 KB): every recursive parser raises RecursionError on it; refused first.
@@ -108,9 +106,18 @@ GOOD: list[tuple[str, bytes, Article]] = [
 ]
 
 
+# Set by the decoder itself: when it was received, the detected language, warnings.
+EDGE_FIELDS = {"received", "language", "warnings"}
+
+
+def _core(article: Article | BadArticle) -> dict[str, object]:
+    assert isinstance(article, Article), article
+    return article.model_dump(exclude=EDGE_FIELDS)
+
+
 @pytest.mark.parametrize(("case", "raw", "expected"), GOOD, ids=[c[0] for c in GOOD])
 def test_good_input_decodes(case: str, raw: bytes, expected: Article) -> None:
-    assert decode_article(raw, LIMIT) == expected
+    assert _core(decode_article(raw, LIMIT)) == _core(expected)
 
 
 DEPTH = [

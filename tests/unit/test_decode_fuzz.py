@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.errors import BadArticle
+from pipeline.ingest.decode import REASONS, decode_article
 from pipeline.ingest.jsonvalue import MAX_DEPTH, nesting_depth
 from pipeline.models import Article
-from pipeline.stream.decode import REASONS, decode_article
 from pipeline.stream.feed import Outgoing, Skipped, parse_document
 
 LIMIT = 5_000
@@ -126,3 +126,32 @@ def test_hostile_sizes_are_linear() -> None:
         started = time.perf_counter()
         _settles(raw)
         assert time.perf_counter() - started < 1.0
+
+
+header_values = st.one_of(
+    st.none(),
+    st.binary(max_size=40),
+    st.sampled_from(
+        [
+            b"application/json",
+            b"text/plain",
+            b"text/plain; charset=latin-1",
+            b"text/plain; charset=nope",
+            b"application/ninjs+json",
+            b"image/png",
+            b"quotewire.article/1",
+            b"quotewire.article/9",
+        ]
+    ),
+)
+
+
+@given(st.binary(max_size=500), header_values, header_values, st.one_of(st.none(), st.binary(max_size=20)))
+def test_any_headers_and_key(
+    raw: bytes, ctype: bytes | None, contract: bytes | None, key: bytes | None
+) -> None:
+    headers = {k: v for k, v in (("content-type", ctype), ("contract", contract)) if v is not None}
+    result = decode_article(raw, LIMIT, headers=headers, key=key)
+    assert isinstance(result, Article | BadArticle)
+    if isinstance(result, BadArticle):
+        assert result.reason in REASONS

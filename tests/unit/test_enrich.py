@@ -59,7 +59,7 @@ def test_article_without_quotes_is_still_enriched(enricher: Enricher) -> None:
 def test_enrich_batch_degrades_per_article() -> None:
     good = json.dumps({"id": "g", "text": '"It works," Anna Berg said.'})
     results = enrich_batch(
-        [good, "not json", json.dumps({"id": "e", "text": "   "}), good], Settings().spacy_model
+        [good, "{not json", json.dumps({"id": "e", "text": "   "}), good], Settings().spacy_model
     )
     assert [next(iter(r)) for r in results] == ["ok", "error", "error", "ok"]
     assert results[0]["ok"]["quotes"][0]["speaker"]["name"] == "Anna Berg"
@@ -72,26 +72,29 @@ def test_enrich_batch_degrades_per_article() -> None:
 
 READ_CASES = [
     ('{"id": "a", "text": "x"}\n\n{"id": "b", "body": "y"}\n', ["a", "b"], []),
-    ('{"id": "a", "text": "x"}\nnot json\n[1]\n{"id": "c"}\n', ["a"], ["line 2", "line 3", "line 4"]),
-    ('{"id": "a", "text": "  "}\n', [], ["line 1: empty_text"]),
-    (" date 2024-01-01 Plain wire copy.\n\nRHM/PR\n", ["story"], []),
+    ('{"id": "a", "text": "x"}\nnot json\n[1]\n{"id": "c"}\n', ["a"], ["in:2: ", "in:3: ", "in:4: "]),
+    ('{"id": "a", "text": "  "}\n', [], ["in:1: empty_text"]),
+    (" date 2024-01-01 Plain wire copy.\n\nRHM/PR\n", ["in:"], []),
     ('{\n  "id": "pretty",\n  "text": "One object over lines."\n}\n', ["pretty"], []),
     ('{"uri": "urn:x:1", "headline": "H", "body_text": "From ninjs."}\n', ["urn:x:1"], []),
+    # A JSON array: read as feed reads it (it used to be refused here).
+    ('[{"id": "a", "text": "x"}, {"id": "b", "text": "y"}]', ["a", "b"], []),
     ("", [], []),
     # Nested 1,000 deep: refused with a reason, not a RecursionError (issue 8).
-    ('{"id": "d", "text": ' + "[" * 1000 + "]" * 1000 + "}\n", [], ["file: too_deep"]),
+    ('{"id": "d", "text": ' + "[" * 1000 + "]" * 1000 + "}\n", [], ["in: too_deep"]),
     (
         '{"id": "a", "text": "x"}\n{"id": "d", "text": ' + "[" * 1000 + "]" * 1000 + "}\n",
         ["a"],
-        ["line 2: too_deep"],
+        ["in:2: too_deep"],
     ),
 ]
 
 
 @pytest.mark.parametrize(("raw", "ids", "errors"), READ_CASES)
 def test_read_articles(raw: str, ids: list[str], errors: list[str]) -> None:
-    items = list(read_articles(io.StringIO(raw), "story", 10_000))
-    assert [a.id for a in items if isinstance(a, Article)] == ids
+    items = list(read_articles(io.BytesIO(raw.encode()), "in", 10_000))
+    got = [a.id for a in items if isinstance(a, Article)]
+    assert [g[: len(i)] for g, i in zip(got, ids, strict=True)] == ids
     messages = [m for m in items if isinstance(m, str)]
     assert len(messages) == len(errors)
     for message, prefix in zip(messages, errors, strict=True):
@@ -99,7 +102,7 @@ def test_read_articles(raw: str, ids: list[str], errors: list[str]) -> None:
 
 
 def test_oversize_text_is_rejected() -> None:
-    [item] = list(read_articles(io.StringIO('{"id": "big", "text": "abcdef"}\n'), "x", 5))
+    [item] = list(read_articles(io.BytesIO(b'{"id": "big", "text": "abcdef"}\n'), "x", 5))
     assert isinstance(item, str) and "oversize" in item
 
 
@@ -121,7 +124,7 @@ def test_enrich_command_reports_bad_lines_and_exits_non_zero(tmp_path: Path) -> 
     assert [d["id"] for d in lines] == ["ok1", "ok2"]
     assert lines[0]["quotes"][0]["speaker"]["name"] == "Lars Moen"
     assert set(lines[0]) >= {"id", "text", "entities", "quotes", "countries"}
-    assert "line 2: not_json" in result.stderr
+    assert f"{src}:2: not_json" in result.stderr
 
 
 def test_enrich_command_plain_text_file_and_missing_file(tmp_path: Path) -> None:
@@ -130,7 +133,28 @@ def test_enrich_command_plain_text_file_and_missing_file(tmp_path: Path) -> None
     result = CliRunner().invoke(app, ["enrich", str(src)])
     assert result.exit_code == 0, result.stderr
     [doc] = [json.loads(line) for line in result.stdout.splitlines()]
-    assert doc["id"] == "007_story"
+    assert doc["id"].startswith("007_story:")
     missing = CliRunner().invoke(app, ["enrich", str(tmp_path / "nope.jsonl")])
     assert missing.exit_code == 2
     assert "no such file" in missing.stderr
+
+
+def test_enrich_and_feed_read_a_wire_text_file_the_same_way(tmp_path: Path) -> None:
+    """One home for wire formats: the same .txt gives the same id, date and source to both commands
+    (enrich used to drop the date and source, issue 10)."""
+    from pipeline.stream.feed import Outgoing, parse_path
+
+    src = tmp_path / "008_story.txt"
+    src.write_text(
+        STORY.replace(" date 2024-05-02 ", " date 2024-05-02 MOSCOW, May 2. /TASS/. "), encoding="utf-8"
+    )
+    result = CliRunner().invoke(app, ["enrich", str(src)])
+    assert result.exit_code == 0, result.stderr
+    [doc] = [json.loads(line) for line in result.stdout.splitlines()]
+    (sent,) = parse_path(src, 10_000)
+    assert isinstance(sent, Outgoing)
+    fed = json.loads(sent.value)
+    assert doc["id"] == fed["id"] == sent.key
+    assert doc["source"] == fed["source"] == "TASS"
+    assert doc["published"] == fed["published"] == "2024-05-02T00:00:00Z"
+    assert doc["language"] == fed["language"] == "en"

@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.ingest.formats import object_fields, strip_html
 from pipeline.stream.feed import (
     DropFolder,
+    FeedSummary,
     Outgoing,
+    Replaced,
     Skipped,
-    article_payload,
     parse_document,
     parse_path,
-    parse_when,
-    strip_html,
 )
 
 LIMIT = 10_000
@@ -25,30 +25,6 @@ def _payload(result: Outgoing | Skipped) -> dict[str, object]:
     assert isinstance(result, Outgoing), result
     out: dict[str, object] = json.loads(result.value)
     return out
-
-
-WHEN = [
-    ("2023-08-17T10:00:00Z", "2023-08-17T10:00:00+00:00"),
-    ("2023-08-17T10:00:00+03:00", "2023-08-17T10:00:00+03:00"),
-    ("2023-08-17", "2023-08-17T00:00:00+00:00"),
-    ("2023-08-17 10:00", "2023-08-17T10:00:00+00:00"),
-    ("26-FEB-1987 15:01:01.79", "1987-02-26T15:01:01.790000+00:00"),
-    ("3-MAR-1987 09:10:00", "1987-03-03T09:10:00+00:00"),
-    ("Thu, 17 Aug 2023 10:00:00 +0000", "2023-08-17T10:00:00+00:00"),
-    (None, None),
-    ("", None),
-]
-
-
-@pytest.mark.parametrize(("raw", "iso"), WHEN)
-def test_dates_are_normalised(raw: str | None, iso: str | None) -> None:
-    assert parse_when(raw) == iso
-
-
-@pytest.mark.parametrize("raw", ["last Tuesday", "2023-13-45", "17/08/2023 garbage", 1692266400, ["2023"]])
-def test_unreadable_dates_raise(raw: object) -> None:
-    with pytest.raises(ValueError, match="unreadable date"):
-        parse_when(raw)
 
 
 def test_ninjs_fields_map_to_the_article_contract() -> None:
@@ -63,15 +39,19 @@ def test_ninjs_fields_map_to_the_article_contract() -> None:
         "links": [{"rel": "canonical", "href": "https://example.org/wire-1"}],
         "subject": [{"code": "politics"}],
     }
-    assert article_payload(ninjs) == {
+    assert object_fields(ninjs) == {
         "id": "urn:newsml:example.org:20230817:wire-1",
         "text": "The envoy said talks go on.",
         "headline": "Envoy speaks",
-        "published": "2023-08-17T09:30:00+00:00",
-        "version": "2023-08-17T12:00:00+00:00",
+        "published": "2023-08-17T09:30:00Z",
+        "version": "2023-08-17T12:00:00Z",
         "source": "Example Wire",
         "url": "https://example.org/wire-1",
     }
+    (sent,) = parse_document("n.json", json.dumps(ninjs).encode(), LIMIT, ".json")
+    payload = _payload(sent)
+    assert payload["published"] == "2023-08-17T09:30:00Z"
+    assert payload["version"] == "2023-08-17T12:00:00Z"
 
 
 def test_ninjs_guid_and_html_body() -> None:
@@ -79,7 +59,7 @@ def test_ninjs_guid_and_html_body() -> None:
         "guid": "g-7",
         "body_html": "<p>First &amp; <b>bold</b>.</p><p>Second<br/>line</p><script>x()</script>",
     }
-    payload = article_payload(ninjs)
+    payload = object_fields(ninjs)
     assert payload["id"] == "g-7"
     assert payload["text"] == "First & bold.\n\nSecond\n\nline"
 
@@ -100,7 +80,11 @@ def test_strip_html(html: str, text: str) -> None:
 
 def test_plain_article_keeps_only_contract_fields() -> None:
     obj = {"id": "r-1", "text": "t", "dateline": "SALVADOR, Feb 26 -", "published": "26-FEB-1987 15:01:01.79"}
-    assert article_payload(obj) == {"id": "r-1", "text": "t", "published": "1987-02-26T15:01:01.790000+00:00"}
+    assert object_fields(obj) == {"id": "r-1", "text": "t", "published": "26-FEB-1987 15:01:01.79"}
+    (sent,) = parse_document("r.json", json.dumps(obj).encode(), LIMIT, ".json")
+    payload = _payload(sent)
+    assert payload["published"] == "1987-02-26T15:01:01.790000Z"
+    assert "dateline" not in payload
 
 
 def test_json_lines_good_and_bad_lines() -> None:
@@ -120,14 +104,16 @@ def test_json_lines_good_and_bad_lines() -> None:
     results = list(parse_document("feed.jsonl", data, LIMIT, ".jsonl"))
     sent = [r for r in results if isinstance(r, Outgoing)]
     skipped = [(r.origin, r.reason) for r in results if isinstance(r, Skipped)]
-    assert [r.key for r in sent] == ["a", "b"]
-    assert _payload(sent[1]) == {"id": "b", "text": "two"}
+    assert [r.key for r in sent] == ["a", "b", "e"]
+    assert {k: v for k, v in _payload(sent[1]).items() if k in ("id", "text")} == {"id": "b", "text": "two"}
+    # An unreadable date costs the date, not the article (issue 10).
+    assert "published" not in _payload(sent[2])
+    assert _payload(sent[2])["warnings"] == ["date: published unreadable date 'someday'"]
     assert skipped == [
         ("feed.jsonl:3", "not_json"),
         ("feed.jsonl:4", "not_an_object"),
         ("feed.jsonl:6", "empty_text"),
         ("feed.jsonl:7", "not_utf8"),
-        ("feed.jsonl:8", "wrong_type"),
         ("feed.jsonl:9", "missing_id"),
     ]
 
@@ -153,16 +139,16 @@ def test_oversize_is_skipped_with_the_limit_in_the_detail() -> None:
 
 
 WIRE = (
-    ' date 2031-05-04 "We shall see," the minister told reporters.\n\nThe talks resume on Monday.\n\nXYZ/QW\n'
+    ' date 2024-05-04 "We shall see," the minister told reporters.\n\nThe talks resume on Monday.\n\nXYZ/QW\n'
 )
 
 
 def test_plain_wire_text_id_from_file_name_date_from_header() -> None:
     (result,) = parse_document("/drop/123_abc.txt", WIRE.encode(), LIMIT, ".txt")
     payload = _payload(result)
-    assert payload["id"] == "123_abc"
+    assert payload["id"].startswith("123_abc:")  # file name + a digest of the first lines
     assert payload["text"] == WIRE  # the text exactly as received: offsets stay true
-    assert payload["published"] == "2031-05-04T00:00:00+00:00"
+    assert payload["published"] == "2024-05-04T00:00:00Z"
 
 
 @pytest.mark.parametrize(
@@ -181,22 +167,24 @@ def test_plain_wire_text_bad(data: bytes, reason: str) -> None:
         ("-", b'{"id": "a", "text": "x"}', ["a"]),
         ("-", b'{"id": "a", "text": "x"}\n{"id": "b", "text": "y"}\n', ["a", "b"]),
         ("-", b'[{"id": "a", "text": "x"}]', ["a"]),
-        ("story", b"The minister said so.", ["story"]),
+        ("story", b"The minister said so.", ["story:"]),
     ],
 )
 def test_sniffed_formats(name: str, data: bytes, keys: list[str]) -> None:
     results = list(parse_document(name, data, LIMIT))
-    assert [r.key for r in results if isinstance(r, Outgoing)] == keys
+    assert [r.key[: len(k)] for r, k in zip(results, keys, strict=True) if isinstance(r, Outgoing)] == keys
     assert not [r for r in results if isinstance(r, Skipped)]
 
 
-def test_stdin_plain_text_gets_a_content_hash_id() -> None:
+def test_stdin_plain_text_gets_a_content_digest_id() -> None:
     (first,) = parse_document("-", b"The minister said so.", LIMIT)
     (again,) = parse_document("-", b"The minister said so.", LIMIT)
+    (other,) = parse_document("-", b"The envoy said otherwise.", LIMIT)
     assert isinstance(first, Outgoing)
-    assert first.key.startswith("stdin-")
     assert isinstance(again, Outgoing)
+    assert isinstance(other, Outgoing)
     assert first.key == again.key  # the same copy twice is the same article
+    assert first.key != other.key
 
 
 @pytest.mark.parametrize("suffix", [".json", ".jsonl", ""])
@@ -226,7 +214,7 @@ def test_folder_walk_in_name_order_skipping_hidden_and_partial(tmp_path: Path) -
     (tmp_path / "d.json.part").write_text("{")
     (tmp_path / "notes.md").write_text("# not an article")
     results = list(parse_path(tmp_path, LIMIT))
-    assert [r.key for r in results if isinstance(r, Outgoing)] == ["a", "b", "c"]
+    assert [r.key.split(":")[0] for r in results if isinstance(r, Outgoing)] == ["a", "b", "c"]
     assert [(Path(r.origin).name, r.reason) for r in results if isinstance(r, Skipped)] == [
         ("notes.md", "ignored")  # a folder's non-article file is reported, not an error
     ]
@@ -246,3 +234,21 @@ def test_drop_folder_sends_complete_files_once_and_changed_files_again() -> None
     assert state.ready({a: (2, 12), b: (6, 7)}) == []  # a corrected story saved over a
     assert state.ready({a: (2, 12), b: (6, 7)}) == [a]
     assert state.ready({}) == []  # files removed: nothing to send
+
+
+def test_sent_articles_carry_content_type_and_contract_headers() -> None:
+    (sent,) = parse_document("a.json", json.dumps({"id": "a", "text": "x"}).encode(), LIMIT, ".json")
+    assert isinstance(sent, Outgoing)
+    assert dict(sent.headers) == {"content-type": b"application/json", "contract": b"quotewire.article/1"}
+
+
+def test_summary_says_which_input_replaced_which() -> None:
+    summary = FeedSummary()
+    first = Outgoing("story-1", b"{}", "a/v1.json")
+    other = Outgoing("story-2", b"{}", "a/other.json")
+    second = Outgoing("story-1", b"{}", "b/v2.json")
+    for result in (first, other, second, Skipped("c.json", "not_json", "x")):
+        summary.add(result)
+    assert summary.sent == 3
+    assert summary.replaced == [Replaced("story-1", "b/v2.json", "a/v1.json")]
+    assert [s.origin for s in summary.errors] == ["c.json"]

@@ -169,7 +169,7 @@ async def test_batch_settles_every_message_whatever_fails(transient_failures: in
     await processor.process(
         [
             _msg(0, json.dumps({"id": "a", "text": "fine"}).encode()),
-            _msg(1, b"not json"),
+            _msg(1, b"{not json"),  # (plain text would be an article: pipeline.ingest)
             _msg(2, json.dumps({"id": "b", "text": "explode"}).encode()),
             _msg(3, json.dumps({"id": "c", "text": "fine too"}).encode()),
         ]
