@@ -2,21 +2,53 @@
 
 Defaults point at the local devstack; set the variables to use any external cluster. Credentials are
 ``SecretStr`` so they never show in logs or reprs.
+
+Strict about its own names, tolerant of everyone else's: a ``.env`` shared with other tools
+(``DATABASE_URL=...``) is fine, but a ``QUOTEWIRE_*`` name that is not a setting (a typo such as
+``QUOTEWIRE_KAFKA_BOOTSRAP``) is an error that names the nearest real one, instead of being silently
+ignored while the default is used.
 """
 
 from __future__ import annotations
 
+import difflib
+import os
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ENV_PREFIX = "QUOTEWIRE_"
+ENV_FILE = ".env"
+
+
+def _dotenv_names(path: Path) -> list[str]:
+    if not path.is_file():
+        return []
+    from dotenv import dotenv_values  # python-dotenv: pydantic-settings' own .env reader
+
+    return list(dotenv_values(path))
+
+
+def unknown_setting_names(names: list[str], known: list[str]) -> list[str]:
+    """Each ``QUOTEWIRE_*`` name (any case) that is not a setting, with the nearest real one if any."""
+    known_env = [ENV_PREFIX + field.upper() for field in known]
+    problems: list[str] = []
+    for name in names:
+        upper = name.upper()
+        if not upper.startswith(ENV_PREFIX) or upper in known_env:
+            continue
+        nearest = difflib.get_close_matches(upper, known_env, n=1, cutoff=0.6)
+        hint = f"; did you mean {nearest[0]}?" if nearest else f" (settings: {', '.join(known_env)})"
+        problems.append(f"unknown setting {name}{hint}")
+    return problems
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="QUOTEWIRE_", env_file=".env", extra="forbid", frozen=True)
+    # extra="ignore": other tools' entries in a shared .env are theirs; our own prefix is checked below.
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_file=ENV_FILE, extra="ignore", frozen=True)
 
     # --- Kafka -------------------------------------------------------------------------------
     kafka_bootstrap: str = "127.0.0.1:9092"
@@ -66,6 +98,15 @@ class Settings(BaseSettings):
     devstack_kafka_java_home: Path | None = None
     devstack_es_java_home: Path | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _no_unknown_quotewire_names(cls, data: Any) -> Any:
+        names = list(os.environ) + _dotenv_names(Path(ENV_FILE))
+        problems = unknown_setting_names(names, list(cls.model_fields))
+        if problems:
+            raise ValueError("; ".join(problems))
+        return data
+
     @field_validator("kafka_bootstrap", "es_url")
     @classmethod
     def _not_blank(cls, value: str) -> str:
@@ -89,6 +130,20 @@ class Settings(BaseSettings):
         return f"{self.index_prefix}-articles"
 
 
+def describe_error(exc: ValidationError) -> str:
+    """One line per problem, named as the user wrote it (``QUOTEWIRE_API_PORT: ...``)."""
+    lines = []
+    for error in exc.errors(include_url=False, include_input=False):
+        where = ".".join(str(part) for part in error.get("loc", ()))
+        name = f"{ENV_PREFIX}{where.upper()}: " if where else ""
+        lines.append(f"{name}{error.get('msg', 'invalid')}".replace("Value error, ", ""))
+    return "; ".join(lines)
+
+
 def load_settings() -> Settings:
-    """Read and validate the settings once, at a command's start."""
-    return Settings()
+    """Read and validate the settings once, at a command's start. Invalid settings end the command with
+    one line on stderr (exit 1), never a traceback."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise SystemExit(f"quotewire: invalid settings: {describe_error(exc)}") from None
