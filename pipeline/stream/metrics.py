@@ -55,6 +55,8 @@ COUNTERS: dict[str, str] = {
     "enriched_published": "Enriched articles published to the enriched topic.",
     "retries": "Retries after a transient failure (Elasticsearch or Kafka unavailable, 429/5xx).",
     "batches": "Batches processed and acknowledged.",
+    "articles_date_unreadable": "Articles kept without a date that could not be read or lay in the future.",
+    "articles_not_english": "Articles detected in a language other than English (indexed with a warning).",
 }
 
 # name -> (help, label names); each is exported as quotewire_<name>_total{label="..."}.

@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Protocol, TypeVar
 
 from pipeline.errors import BadArticle, TransientError
-from pipeline.ingest.decode import decode_article
+from pipeline.ingest.decode import DATE_WARNING, LANGUAGE_WARNING, decode_article, warning_kinds
 from pipeline.models import Article, EnrichedArticle, Rejected
 from pipeline.stream.deadletter import Origin, encode_rejected, make_rejected
 from pipeline.stream.metrics import PipelineMetrics
@@ -92,6 +92,10 @@ class BatchProcessor:
                 rejected.append((message, decoded))
             else:
                 good.append((message, decoded))
+        # Warnings cost no article but are counted (pipeline.ingest: "date: ...", "language: ...").
+        kinds = [warning_kinds(article.warnings) for _, article in good]
+        self.metrics.add("articles_date_unreadable", sum(DATE_WARNING in k for k in kinds))
+        self.metrics.add("articles_not_english", sum(LANGUAGE_WARNING in k for k in kinds))
 
         outcomes = await self._retrying(
             "enrich", lambda: self.metrics.timed("enrich_seconds", self.enricher.enrich([a for _, a in good]))

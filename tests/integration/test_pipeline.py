@@ -160,12 +160,12 @@ def test_redelivery_and_versions_leave_exactly_the_newest_quotes(
         return {"uri": "urn:test:story-1", "versioncreated": version, "headline": "Talks", "body_text": body}
 
     v1 = ninjs(
-        "2031-03-01T10:00:00Z",
+        "2024-03-01T10:00:00Z",
         '"The bridge stays closed," Mayor Lena Okafor said.\n\n'
         '"We need another month," Engineer Tomas Brandt told reporters.',
     )
-    v2 = ninjs("2031-03-01T12:00:00Z", '"The bridge opens on Friday," Mayor Lena Okafor said.')
-    v0 = ninjs("2031-03-01T08:00:00Z", '"No comment," Mayor Lena Okafor said.')
+    v2 = ninjs("2024-03-01T12:00:00Z", '"The bridge opens on Friday," Mayor Lena Okafor said.')
+    v0 = ninjs("2024-03-01T08:00:00Z", '"No comment," Mayor Lena Okafor said.')
 
     def quote_texts() -> list[str]:
         return sorted(q["text"] for q in index.quotes("urn:test:story-1"))

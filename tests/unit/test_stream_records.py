@@ -181,3 +181,29 @@ async def test_batch_settles_every_message_whatever_fails(transient_failures: in
     assert metrics.counters["retries"] == transient_failures
     assert metrics.counters["articles_indexed"] == 1
     assert metrics.counters["dead_lettered"] == 3
+
+
+async def test_date_and_language_warnings_are_counted_and_cost_no_article() -> None:
+    publish = _Publish()
+    metrics = PipelineMetrics()
+    processor = BatchProcessor(
+        _Enricher(), _Index(0).write, publish, metrics, 1000, "enriched", "dead", _no_sleep
+    )
+    german = "Der Minister sagte am Dienstag, die Gespräche würden in der kommenden Woche fortgesetzt."
+    await processor.process(
+        [
+            _msg(
+                0, json.dumps({"id": "a", "text": "The minister said so.", "published": "someday"}).encode()
+            ),
+            _msg(1, json.dumps({"id": "b", "text": german}).encode()),
+            _msg(
+                2,
+                json.dumps(
+                    {"id": "c", "text": "The minister said so.", "published": "June 1, 2024"}
+                ).encode(),
+            ),
+        ]
+    )
+    assert [k for t, k, _v in publish.sent if t == "enriched"] == [b"a", b"b", b"c"]
+    assert metrics.counters["articles_date_unreadable"] == 1
+    assert metrics.counters["articles_not_english"] == 1
