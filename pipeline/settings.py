@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import sys
 from pathlib import Path
 from typing import Any, Literal
 
@@ -142,8 +143,9 @@ def describe_error(exc: ValidationError) -> str:
 
 def load_settings() -> Settings:
     """Read and validate the settings once, at a command's start. Invalid settings end the command with
-    one line on stderr (exit 1), never a traceback."""
+    one line on stderr and exit code 2 (a usage error), never a traceback."""
     try:
         return Settings()
     except ValidationError as exc:
-        raise SystemExit(f"quotewire: invalid settings: {describe_error(exc)}") from None
+        print(f"quotewire: invalid settings: {describe_error(exc)}", file=sys.stderr)
+        raise SystemExit(2) from None

@@ -14,8 +14,9 @@ from pipeline.cli import app
         (["serve", "--log-level", "loud"], {}, "--log-level"),
         (["serve", "--port", "99999"], {}, "--port"),
         (["serve", "--port", "http"], {}, "--port"),
-        (["serve"], {"QUOTEWIRE_API_PORT": "abc"}, "api_port"),
-        (["serve"], {"QUOTEWIRE_ES_URL": " "}, "es_url"),
+        (["serve"], {"QUOTEWIRE_API_PORT": "abc"}, "QUOTEWIRE_API_PORT"),
+        (["serve"], {"QUOTEWIRE_ES_URL": " "}, "QUOTEWIRE_ES_URL"),
+        (["serve"], {"QUOTEWIRE_API_PROT": "8001"}, "did you mean QUOTEWIRE_API_PORT?"),
     ],
 )
 def test_bad_serve_arguments_exit_2(args: list[str], env: dict[str, str], words: str) -> None:

@@ -71,7 +71,7 @@ def test_a_command_reports_bad_settings_in_one_line(tmp_path: Path) -> None:
     result = subprocess.run(
         [str(quotewire), "devstack", "status"], cwd=tmp_path, capture_output=True, text=True, timeout=60
     )
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert result.stderr.strip() == (
         "quotewire: invalid settings: unknown setting QUOTEWIRE_ES_ULR; did you mean QUOTEWIRE_ES_URL?"
     )
