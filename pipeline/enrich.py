@@ -137,7 +137,9 @@ def enrich_doc(
         describe=describe,
         text=text,
     )
-    profiles = profile_speakers(doc, matches, speakers, people_desc, describe, country_lexicon.country_of_org)
+    profiles = profile_speakers(
+        doc, matches, speakers, people_desc, describe, country_lexicon, people, original_text=article.text
+    )
     quotes = []
     for m, s, prof in zip(matches, speakers, profiles, strict=True):
         span = doc.char_span(m.start, m.end, alignment_mode="expand")
@@ -155,6 +157,7 @@ def enrich_doc(
                     type=s.type,
                     role=prof.role,
                     country=prof.country,
+                    country_source=prof.country_source,
                 ),
                 countries=country_lexicon.countries_in(span) if span is not None else [],
             )

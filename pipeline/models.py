@@ -50,12 +50,18 @@ class Entity(_Record):
     canonical: str
 
 
+# Which evidence gave a speaker's country, most specific first (pipeline.nlp.profiles): their title or
+# office, their organisation, a town the article ties them to, the dateline, the article as a whole.
+CountrySource = Literal["role", "organisation", "place", "dateline", "article"]
+
+
 class Speaker(_Record):
     name: str | None = None
     mention: str | None = None
     type: SpeakerType = "UNKNOWN"
     role: str | None = None
     country: str | None = None  # ISO 3166-1 alpha-2
+    country_source: CountrySource | None = None
 
 
 class Quote(_Record):

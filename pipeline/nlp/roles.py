@@ -151,14 +151,21 @@ def _premodifiers(doc: Doc, start: int, lex: TitleLexicon) -> list[Token]:
     j = start - 1
     while j >= 0 and start - j <= _MAX_PREMODIFIER_TOKENS:
         tok = doc[j]
-        if tok.is_space or "\n" in tok.whitespace_ or tok.i in _person_tokens(doc):
+        if tok.is_space and tok.text.strip(" \t") == "\n":
+            j -= 1  # a hard line wrap inside the title ("U.S. Trade Representative\nClayton Yeutter")
+            continue
+        if tok.is_space or "\n\n" in tok.whitespace_ or tok.i in _person_tokens(doc):
             break
         if tok.text in _POSSESSIVE:
             out.append(tok)
             j -= 1
             continue
-        if tok.lower_ in lex.connectors and tok.lower_ != "the" and out:
-            out.append(tok)
+        if tok.lower_ in lex.connectors and out and (tok.lower_ != "the" or _after_of(doc, j)):
+            out.append(tok)  # "Secretary of State", "Chancellor of the Exchequer"
+            j -= 1
+            continue
+        if tok.text == "." and j > 0 and _abbreviated_title(doc[j - 1], lex):
+            out.append(tok)  # "RCMP Sgt. Paul Ames": the tokenizer splits the abbreviation's dot
             j -= 1
             continue
         if tok.is_punct or tok.pos_ in ("DET", "VERB", "AUX", "PRON", "SCONJ", "CCONJ", "NUM", "ADV"):
@@ -174,6 +181,16 @@ def _premodifiers(doc: Doc, start: int, lex: TitleLexicon) -> list[Token]:
     while out and (out[0].lower_ in lex.connectors or out[0].text in _POSSESSIVE):
         out.pop(0)
     return out
+
+
+def _after_of(doc: Doc, j: int) -> bool:
+    """Is token ``j`` (a "the") right after "of"/"for" ("Chancellor of the Exchequer")?"""
+    return j > 0 and doc[j - 1].lower_ in ("of", "for")
+
+
+def _abbreviated_title(tok: Token, lex: TitleLexicon) -> bool:
+    """ "Sgt", "Lt", "Gen" before a split-off dot: a title abbreviation."""
+    return not tok.whitespace_ and f"{tok.lower_}." in lex.title_heads
 
 
 def _text_of(tokens: list[Token]) -> str | None:
