@@ -88,6 +88,10 @@ class EnrichedArticle(_Record):
     entities: list[Entity] = Field(default_factory=list)
     quotes: list[Quote] = Field(default_factory=list)
     countries: list[str] = Field(default_factory=list)
+    # Statements found but not reported because of the enrichment's designed limits (quotes per
+    # article, statements over one character: pipeline/nlp/quotes.py MAX_QUOTES_PER_ARTICLE,
+    # MAX_QUOTE_DEPTH). Non-zero only for hostile or freak text; the worker counts it in its metrics.
+    quotes_capped: int = Field(default=0, ge=0)
 
 
 class Rejected(_Record):

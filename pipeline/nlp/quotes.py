@@ -15,7 +15,9 @@ Degrade per item: an unclosed quotation mark drops that quotation, never the art
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
+import heapq
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib.resources.abc import Traversable
 from typing import TYPE_CHECKING, Any, Literal
@@ -270,23 +272,33 @@ def _attribution_range(doc: Doc, cue: Token, speaker: int | None) -> tuple[int, 
 
 
 class _Bounds:
-    """Sentence bounds clipped to the paragraph: spaCy joins headings and captions to the next line."""
+    """Sentence bounds clipped to the paragraph: spaCy joins headings and captions to the next line.
+
+    The sentence starts are read once per Doc (``Token.sent`` walks the sentence on every call).
+    """
 
     def __init__(self, doc: Doc) -> None:
         self.doc = doc
         self.breaks = [t.i for t in doc if t.is_space and "\n" in t.text]
+        self.sent_starts = [sent.start for sent in doc.sents] if len(doc) else []
+
+    def sentence(self, i: int) -> tuple[int, int]:
+        """Token range of the parser's sentence holding token ``i``."""
+        k = bisect.bisect_right(self.sent_starts, i) - 1
+        end = self.sent_starts[k + 1] if k + 1 < len(self.sent_starts) else len(self.doc)
+        return self.sent_starts[k], end
 
     def of(self, tok: Token) -> tuple[int, int]:
-        sent = tok.sent
+        sent_start, sent_end = self.sentence(tok.i)
         k = bisect.bisect_right(self.breaks, tok.i)
         lo = self.breaks[k - 1] + 1 if k > 0 else 0
         hi = self.breaks[k] if k < len(self.breaks) else len(self.doc)
-        end = sent.end
+        end = sent_end
         # `he lost 16 lbs. since ...`: an abbreviation's period is no sentence end when lower case follows
         doc = self.doc
-        while end < hi and doc[end].is_lower and doc[end - 1].text.endswith(".") and end - sent.end < 80:
-            end = doc[end].sent.end
-        return max(lo, sent.start), min(hi, end)
+        while end < hi and doc[end].is_lower and doc[end - 1].text.endswith(".") and end - sent_end < 80:
+            end = self.sentence(end)[1]
+        return max(lo, sent_start), min(hi, end)
 
 
 def _cue_attribution(doc: Doc, tok: Token, lex: CueLexicon, bounds: _Bounds) -> _Attribution | None:
@@ -332,7 +344,8 @@ def _cue_content(doc: Doc, tok: Token, lex: CueLexicon, bounds: _Bounds) -> _Att
             comp = None  # the complement lay across a paragraph break (a heading merged in): ignore it
     if comp is not None:
         if c_lo > tok.i:  # `X said (that) ...`: include the complementiser if it precedes
-            if c_hi >= tok.sent.end - 1 and s_hi > tok.sent.end:
+            sent_end = bounds.sentence(tok.i)[1]
+            if c_hi >= sent_end - 1 and s_hi > sent_end:
                 c_hi = s_hi  # the parser's sentence ended at an abbreviation ("16 lbs. since ...")
             # `X said (that) A, because B`: the parser hangs the reason on the cue; it is part of the claim
             for child in tok.rights:
@@ -491,6 +504,26 @@ def _words(doc: Doc, lo: int, hi: int) -> int:
     return sum(1 for t in doc[lo:hi] if not t.is_punct and not t.is_space)
 
 
+# Designed limits on what one article can yield, so output and time grow linearly with its length
+# whatever the text is (issue 8: 80 KB of chained "X said" clauses gave 3,999 overlapping quotes).
+# Real copy stays far below both: ggt-dev and polnear-dev give at most 67 statements per article and
+# no character inside more than 2 of them.
+# - A statement, one reported inside it ("X said Y told him B") and one more level: a character
+#   inside more statements than this is hostile text, and each extra level would copy it again.
+MAX_QUOTE_DEPTH = 3
+# - A long transcript gives a few hundred statements; a feature of 200,000 characters at the densest
+#   real rate (one per ~200 characters) about a thousand.
+MAX_QUOTES_PER_ARTICLE = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteExtraction:
+    """The statements of a Doc, and how many more were found than the limits let through."""
+
+    matches: list[QuoteMatch]
+    capped: int = 0
+
+
 def extract_quotes(
     doc: Doc,
     lex: CueLexicon | None = None,
@@ -499,55 +532,166 @@ def extract_quotes(
     quotations: list[Quotation] | None = None,
     tokens: TokenIndex | None = None,
 ) -> list[QuoteMatch]:
-    """All attributed statements in ``doc``, in text order, with speaker mentions (not yet resolved).
+    """All attributed statements in ``doc`` (``extract_statements`` without the count of capped ones)."""
+    return extract_statements(doc, lex, text=text, quotations=quotations, tokens=tokens).matches
+
+
+def extract_statements(
+    doc: Doc,
+    lex: CueLexicon | None = None,
+    *,
+    text: str | None = None,
+    quotations: list[Quotation] | None = None,
+    tokens: TokenIndex | None = None,
+) -> QuoteExtraction:
+    """All attributed statements in ``doc``, in the order they end, with speaker mentions (not yet
+    resolved), within ``MAX_QUOTE_DEPTH`` and ``MAX_QUOTES_PER_ARTICLE``.
 
     ``text`` (``doc.text``), ``quotations`` (``find_quotations(text)``) and the document's ``tokens``
-    index may be passed when the caller already has them.
+    index may be passed when the caller already has them. The passes of ``_PASSES`` run in order over
+    one shared ``_Extraction``.
     """
     lex = lex or load_cue_lexicon()
     text = text if text is not None else doc.text
-    index = tokens if tokens is not None else TokenIndex(doc)
-    paragraphs = _paragraphs(text)
-    p_starts = [p[0] for p in paragraphs]
-
-    def para_of(char: int) -> int:
-        return max(0, bisect.bisect_right(p_starts, char) - 1)
-
     quotations = quotations if quotations is not None else find_quotations(text)
-    q_tokens = [(index.at_or_after(q.start), index.before(q.end)) for q in quotations]
-    inside: set[int] = set()  # tokens inside a (speech-length) quotation: cues there are quoted speech
-    for (lo, hi), q in zip(q_tokens, quotations, strict=True):
-        if _words(doc, lo, hi) >= MIN_FLOATING_WORDS or q.multi_paragraph:
-            inside.update(range(lo, hi))
+    ctx = _Extraction.start(doc, lex, text, quotations, tokens if tokens is not None else TokenIndex(doc))
+    for extraction_pass in _PASSES:
+        extraction_pass(ctx)
+    # in the order statements end: a statement nested in another comes before the one containing it
+    ctx.results.sort(key=lambda m: (m.end, -m.start))
+    kept, capped = cap_quotes(ctx.results)
+    return QuoteExtraction(kept, capped)
 
-    cues = {i: a for i, a in _find_cues(doc, lex).items() if i not in inside}
-    cue_positions = sorted(cues)
-    used_cues: set[int] = set()
-    results: list[QuoteMatch] = []
-    taken: list[tuple[int, int]] = []
 
-    # 1. Quotations and the cue next to them.
-    for qi, (q, (lo, hi)) in enumerate(zip(quotations, q_tokens, strict=True)):
+def cap_quotes(
+    matches: list[QuoteMatch], max_depth: int = MAX_QUOTE_DEPTH, max_count: int = MAX_QUOTES_PER_ARTICLE
+) -> tuple[list[QuoteMatch], int]:
+    """Keep statements (earliest first, outer before inner) while no character lies in more than
+    ``max_depth`` of them and there are at most ``max_count``; returns the kept ones in their order and
+    how many were dropped. Linear after a sort: taken by start, the kept statements still open at a
+    statement's start are the deepest point of its span."""
+    order = sorted(range(len(matches)), key=lambda i: (matches[i].start, -matches[i].end))
+    open_ends: list[int] = []  # heap of the ends of kept statements that may still be open
+    keep = [False] * len(matches)
+    kept = 0
+    for i in order:
+        m = matches[i]
+        while open_ends and open_ends[0] <= m.start:
+            heapq.heappop(open_ends)
+        if len(open_ends) >= max_depth or kept >= max_count:
+            continue
+        keep[i] = True
+        kept += 1
+        heapq.heappush(open_ends, m.end)
+    return [m for m, k in zip(matches, keep, strict=True) if k], len(matches) - kept
+
+
+class _Spans:
+    """Character spans taken by statements so far, found by overlap (sorted by start; a query looks
+    back no further than the longest span, so it costs what overlaps, not every span taken)."""
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.spans: list[tuple[int, int]] = []
+        self.longest = 0
+
+    def add(self, start: int, end: int) -> None:
+        k = bisect.bisect_right(self.starts, start)
+        self.starts.insert(k, start)
+        self.spans.insert(k, (start, end))
+        self.longest = max(self.longest, end - start)
+
+    def overlapping(self, start: int, end: int) -> Iterator[tuple[int, int]]:
+        for j in range(bisect.bisect_left(self.starts, end) - 1, -1, -1):
+            s, e = self.spans[j]
+            if s + self.longest <= start:
+                return  # this span and every earlier one end before ``start``
+            if e > start:
+                yield s, e
+
+
+@dataclass(slots=True)
+class _Extraction:
+    """What the passes share for one Doc: its paragraphs, quotations, cues, and the statements so far."""
+
+    doc: Doc
+    lex: CueLexicon
+    text: str
+    index: TokenIndex
+    paragraphs: list[tuple[int, int]]
+    p_starts: list[int]
+    quotations: list[Quotation]
+    q_tokens: list[tuple[int, int]]
+    q_starts: list[int]
+    q_ends: list[int]
+    cues: dict[int, _Attribution]
+    cue_positions: list[int]
+    used_cues: set[int] = field(default_factory=set)
+    results: list[QuoteMatch] = field(default_factory=list)
+    taken: _Spans = field(default_factory=_Spans)
+    # reported statements (not `according to`): another statement may nest inside them
+    reported: set[tuple[int, int]] = field(default_factory=set)
+
+    @classmethod
+    def start(
+        cls, doc: Doc, lex: CueLexicon, text: str, quotations: list[Quotation], index: TokenIndex
+    ) -> _Extraction:
+        paragraphs = _paragraphs(text)
+        q_tokens = [(index.at_or_after(q.start), index.before(q.end)) for q in quotations]
+        inside: set[int] = set()  # tokens inside a (speech-length) quotation: cues there are quoted speech
+        for (lo, hi), q in zip(q_tokens, quotations, strict=True):
+            if _words(doc, lo, hi) >= MIN_FLOATING_WORDS or q.multi_paragraph:
+                inside.update(range(lo, hi))
+        cues = {i: a for i, a in _find_cues(doc, lex).items() if i not in inside}
+        return cls(
+            doc,
+            lex,
+            text,
+            index,
+            paragraphs,
+            [p[0] for p in paragraphs],
+            quotations,
+            q_tokens,
+            [q.start for q in quotations],
+            [q.end for q in quotations],
+            cues,
+            sorted(cues),
+        )
+
+    def para_of(self, char: int) -> int:
+        return max(0, bisect.bisect_right(self.p_starts, char) - 1)
+
+    def quotations_within(self, start: int, end: int) -> range:
+        """Indices of the quotations overlapping text[start:end] (quotations are disjoint, in order)."""
+        return range(bisect.bisect_right(self.q_ends, start), bisect.bisect_left(self.q_starts, end))
+
+
+def _quoted_passages(ctx: _Extraction) -> None:
+    """Pass 1: quotations and the cue next to them (direct, or mixed with words before the quotation)."""
+    doc, cues, quotations, paragraphs, text = ctx.doc, ctx.cues, ctx.quotations, ctx.paragraphs, ctx.text
+    for qi, (q, (lo, hi)) in enumerate(zip(quotations, ctx.q_tokens, strict=True)):
         n_words = _words(doc, lo, hi)
         if n_words < MIN_ATTRIBUTED_WORDS:
             continue
-        p_end = paragraphs[para_of(q.end - 1)][1] if paragraphs else len(text)
+        p_end = paragraphs[ctx.para_of(q.end - 1)][1] if paragraphs else len(text)
         next_q = quotations[qi + 1].start if qi + 1 < len(quotations) else len(text)
         limit_char = min(p_end, next_q)
-        att = _cue_after(doc, cues, cue_positions, hi, limit_char, index)
+        att = _cue_after(doc, cues, ctx.cue_positions, hi, limit_char, ctx.index)
         if att is not None and att.rule == "ccomp-right" and lo > 0 and doc[lo - 1].pos_ == "ADP":
             att = None  # `On "Face the Nation," Ryan said the ...`: a title; the cue's statement follows
         rule = "after"
         if att is None:
-            p_start = paragraphs[para_of(q.start)][0] if paragraphs else 0
+            p_start = paragraphs[ctx.para_of(q.start)][0] if paragraphs else 0
             prev_q = quotations[qi - 1].end if qi > 0 else 0
-            att = _cue_before(doc, cues, cue_positions, lo, max(p_start, prev_q), index)
+            att = _cue_before(doc, cues, ctx.cue_positions, lo, max(p_start, prev_q), ctx.index)
             rule = "before"
         segments = q.segments or ((q.start, q.end),)
         if att is None:
             for s_start, s_end in segments:
-                results.append(
-                    QuoteMatch(s_start, s_end, "direct", None, None, None, para_of(s_start), True, "floating")
+                ctx.results.append(
+                    QuoteMatch(
+                        s_start, s_end, "direct", None, None, None, ctx.para_of(s_start), True, "floating"
+                    )
                 )
             continue
         kind: QuoteKind = "direct"
@@ -560,12 +704,12 @@ def extract_quotes(
             # clause make the statement mixed, spanning from the clause's start
             lead = _clause_start(doc, lo)
             if any(i in cues for i in range(lead, lo)):
-                continue  # `X said he was "..."`: reported speech with its own cue (step 2)
+                continue  # `X said he was "..."`: reported speech with its own cue (pass 2)
             if lead < lo and _words(doc, lead, lo) >= 1:
                 kind, start = "mixed", doc[lead].idx
-        used_cues.add(att.cue)
+        ctx.used_cues.add(att.cue)
         for n, (s_start, s_end) in enumerate(segments):
-            results.append(
+            ctx.results.append(
                 QuoteMatch(
                     start if n == 0 else s_start,
                     s_end,
@@ -573,86 +717,95 @@ def extract_quotes(
                     doc[att.cue].text,
                     att.cue,
                     att.speaker,
-                    para_of(s_start),
+                    ctx.para_of(s_start),
                     False,
                     rule,
                 )
             )
-        taken.append((start, q.end))
+        ctx.taken.add(start, q.end)
 
-    # 2. Reported speech (indirect, or mixed when it carries quoted fragments). A statement attributed
-    # inside another reported statement (`X said A, noting B`, `X said Y told him B`) is reported too,
-    # and the outer span keeps it (evaluation data differ on where the outer statement ends). The
-    # `according to` sentence is too coarse a span to nest in.
-    reported: set[tuple[int, int]] = set()
-    for pos in cue_positions:
-        att = cues[pos]
-        if pos in used_cues or att.content is None or att.speaker is None:
+
+def _reported_speech(ctx: _Extraction) -> None:
+    """Pass 2: reported speech (indirect, or mixed when it carries quoted fragments).
+
+    A statement attributed inside another reported statement (`X said A, noting B`, `X said Y told him
+    B`) is reported too, and the outer span keeps it (evaluation data differ on where the outer statement
+    ends). The `according to` sentence is too coarse a span to nest in.
+    """
+    doc, lex, quotations = ctx.doc, ctx.lex, ctx.quotations
+    for pos in ctx.cue_positions:
+        att = ctx.cues[pos]
+        if pos in ctx.used_cues or att.content is None or att.speaker is None:
             continue
         c_lo, c_hi = att.content
         if _words(doc, c_lo, c_hi) < 3:
             continue
         lemma = doc[pos].lemma_.lower()
         start, end = doc[c_lo].idx, doc[c_hi - 1].idx + len(doc[c_hi - 1])
-        kind = "indirect"
+        kind: QuoteKind = "indirect"
         if c_hi + 1 < len(doc) and doc[c_hi].text == ":" and doc[c_hi + 1].is_quote:
             # `X said the plan works: "..."`: the quotation after the colon is the rest of the statement
-            end = max(end, next((q.end for q in quotations if q.start == doc[c_hi + 1].idx), end))
-        for q in quotations:
-            if q.start < end and q.end > start:
-                kind = "mixed"
-                start, end = min(start, q.start), max(end, q.end)
+            k = bisect.bisect_left(ctx.q_starts, doc[c_hi + 1].idx)
+            if k < len(quotations) and quotations[k].start == doc[c_hi + 1].idx:
+                end = max(end, quotations[k].end)
+        within = ctx.quotations_within(start, end)
+        if within:
+            kind = "mixed"
+            start, end = min(start, quotations[within[0]].start), max(end, quotations[within[-1]].end)
         if lemma in lex.speech_only:
             continue  # "believe", "went on": a cue only next to a quotation
         cue_char = doc[pos].idx
         if any(
-            s < end
-            and e > start
-            and (min(e, end) - max(s, start)) > 0.5 * (end - start)
+            (min(e, end) - max(s, start)) > 0.5 * (end - start)
             # `X said A, noting B` / `X said Y told him B`: an attribution inside a reported statement
             # reports a statement of its own
             and not (
-                (s, e) in reported
+                (s, e) in ctx.reported
                 and s <= start
                 and end <= e
                 and s <= cue_char < e
                 and (s, e) != (start, end)
             )
-            for s, e in taken
+            for s, e in ctx.taken.overlapping(start, end)
         ):
             continue  # a quotation already attributed covers it
-        results.append(
-            QuoteMatch(start, end, kind, doc[pos].text, pos, att.speaker, para_of(start), False, att.rule)
+        ctx.results.append(
+            QuoteMatch(start, end, kind, doc[pos].text, pos, att.speaker, ctx.para_of(start), False, att.rule)
         )
-        taken.append((start, end))
+        ctx.taken.add(start, end)
         if att.rule != "according-to":
-            reported.add((start, end))
+            ctx.reported.add((start, end))
 
-    # 3. Speaker labels: `Pence: ...` (headlines, transcripts) at a paragraph's start
-    for p_index, (p_start, p_end) in enumerate(paragraphs):
-        label = _speaker_label(doc, index.at_or_after(p_start), index.before(p_end))
+
+def _speaker_labels(ctx: _Extraction) -> None:
+    """Pass 3: speaker labels, `Pence: ...` (headlines, transcripts) at a paragraph's start."""
+    doc, quotations = ctx.doc, ctx.quotations
+    for p_index, (p_start, p_end) in enumerate(ctx.paragraphs):
+        label = _speaker_label(doc, ctx.index.at_or_after(p_start), ctx.index.before(p_end))
         if label is None:
             continue
         head, c_lo, c_hi = label
         start, end = doc[c_lo].idx, doc[c_hi - 1].idx + len(doc[c_hi - 1])
-        if any(s < end and e > start for s, e in taken):
+        if any(True for _ in ctx.taken.overlapping(start, end)):
             continue
         label_kind: QuoteKind = "indirect"
-        for q in quotations:
-            if q.start < end and q.end > start:
-                label_kind = "direct" if q.start <= start + 1 and q.end >= end - 1 else "mixed"
-        results.append(QuoteMatch(start, end, label_kind, None, None, head, p_index, False, "label"))
-        taken.append((start, end))
+        for qi in ctx.quotations_within(start, end):
+            q = quotations[qi]
+            label_kind = "direct" if q.start <= start + 1 and q.end >= end - 1 else "mixed"
+        ctx.results.append(QuoteMatch(start, end, label_kind, None, None, head, p_index, False, "label"))
+        ctx.taken.add(start, end)
 
-    results = _drop_floating_noise(doc, results, quotations, q_tokens, taken)
+
+def _drop_furniture(ctx: _Extraction) -> None:
+    """Pass 5: nothing in a paragraph that opens with a link label (`READ MORE: X says ...`) is a
+    statement of this story."""
     furniture = {
-        i for i, (p_start, p_end) in enumerate(paragraphs) if _is_furniture(text[p_start:p_end], lex)
+        i
+        for i, (p_start, p_end) in enumerate(ctx.paragraphs)
+        if _is_furniture(ctx.text[p_start:p_end], ctx.lex)
     }
     if furniture:
-        results = [m for m in results if para_of(m.start) not in furniture]
-    # in the order statements end: a statement nested in another comes before the one containing it
-    results.sort(key=lambda m: (m.end, -m.start))
-    return results
+        ctx.results = [m for m in ctx.results if ctx.para_of(m.start) not in furniture]
 
 
 def _is_furniture(paragraph: str, lex: CueLexicon) -> bool:
@@ -746,31 +899,26 @@ def _cue_before(
     return None
 
 
-def _drop_floating_noise(
-    doc: Doc,
-    results: list[QuoteMatch],
-    quotations: list[Quotation],
-    q_tokens: list[tuple[int, int]],
-    taken: list[tuple[int, int]],
-) -> list[QuoteMatch]:
-    """Keep a quotation without a cue only when it reads as speech standing on its own.
+def _drop_floating_noise(ctx: _Extraction) -> None:
+    """Pass 4: keep a quotation without a cue only when it reads as speech standing on its own.
 
     It must be long enough, not sit inside reported speech already found, and start a sentence (or a
     paragraph) rather than be a phrase inside a narrative sentence (a title, a scare quote).
     """
+    doc = ctx.doc
     by_start: dict[int, tuple[int, int]] = {}
-    for q, (lo, hi) in zip(quotations, q_tokens, strict=True):
+    for q, (lo, hi) in zip(ctx.quotations, ctx.q_tokens, strict=True):
         for s_start, _ in q.segments or ((q.start, q.end),):
             by_start[s_start] = (lo, hi)
     kept: list[QuoteMatch] = []
-    for m in results:
+    for m in ctx.results:
         if not m.floating:
             kept.append(m)
             continue
         lo, hi = by_start[m.start]
         if _words(doc, lo, hi) < MIN_FLOATING_WORDS:
             continue
-        if any(s <= m.start and m.end <= e for s, e in taken):
+        if any(s <= m.start and m.end <= e for s, e in ctx.taken.overlapping(m.start, m.end)):
             continue
         prev = doc[lo - 1] if lo > 0 else None
         if prev is not None and not (
@@ -778,7 +926,17 @@ def _drop_floating_noise(
         ):
             continue
         kept.append(m)
-    return kept
+    ctx.results = kept
+
+
+# The passes of ``extract_statements``, in order: each reads and extends the shared ``_Extraction``.
+_PASSES: tuple[Callable[[_Extraction], None], ...] = (
+    _quoted_passages,
+    _reported_speech,
+    _speaker_labels,
+    _drop_floating_noise,
+    _drop_furniture,
+)
 
 
 def speaker_mention_span(doc: Doc, head: int) -> Span:
