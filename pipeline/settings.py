@@ -13,14 +13,18 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import sys
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+MIN_API_KEY_CHARS = 16  # a key short enough to guess is no key
+RATE_LIMIT_OFF = frozenset({"", "off", "none", "0"})
+_ORIGIN = re.compile(r"https?://[^/\s?#]+")
 ENV_PREFIX = "QUOTEWIRE_"
 ENV_FILE = ".env"
 
@@ -89,6 +93,14 @@ class Settings(BaseSettings):
     # --- API ---------------------------------------------------------------------------------
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=0, le=65535)
+    # Keys a client must send in X-API-Key (comma-separated); none = an open API (for 127.0.0.1).
+    api_keys: Annotated[tuple[SecretStr, ...], NoDecode] = ()
+    # Per client (API key, else address), in the `limits` notation: "120/minute", "10/second;1000/hour".
+    # A page load is 2 requests and every search 1, so 120 a minute lets a person click freely while
+    # a script is slowed to 2 a second. "off" = no limit (a trusted network, benchmarks).
+    api_rate_limit: str = "120/minute"
+    # Origins allowed to call the API from their own pages (CORS), comma-separated; none = CORS off.
+    api_cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
 
     # --- Devstack ----------------------------------------------------------------------------
     # Logs, data and pid files of the local stack: one folder, named by `quotewire devstack status`.
@@ -114,6 +126,46 @@ class Settings(BaseSettings):
         if not value.strip():
             raise ValueError("must not be empty")
         return value.strip()
+
+    @field_validator("api_keys", "api_cors_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("api_keys")
+    @classmethod
+    def _long_keys(cls, value: tuple[SecretStr, ...]) -> tuple[SecretStr, ...]:
+        if any(len(key.get_secret_value()) < MIN_API_KEY_CHARS for key in value):
+            raise ValueError(f"every API key needs at least {MIN_API_KEY_CHARS} characters")
+        return value
+
+    @field_validator("api_rate_limit")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        from limits import parse_many  # light; only the notation is checked here
+
+        text = value.strip()
+        if text.lower() in RATE_LIMIT_OFF:
+            return "off"
+        try:
+            parse_many(text)
+        except ValueError:
+            raise ValueError(
+                f"{value!r} is not a rate limit: write e.g. 120/minute or 10/second;1000/hour"
+            ) from None
+        return text
+
+    @field_validator("api_cors_origins")
+    @classmethod
+    def _origins(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for origin in value:
+            if origin != "*" and not _ORIGIN.fullmatch(origin):
+                raise ValueError(
+                    f"{origin!r} is not an origin: write scheme://host[:port], e.g. https://example.org"
+                )
+        return value
 
     @field_validator("devstack_home", "devstack_cache")
     @classmethod

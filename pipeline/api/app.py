@@ -14,11 +14,13 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
 from pipeline.api import routes
+from pipeline.api.security import Guard, SecurityHeaders, cors_options
 from pipeline.index.client import make_async_client
 from pipeline.settings import Settings
 
@@ -55,8 +57,14 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.guard = Guard(settings)
     app.add_exception_handler(RequestValidationError, _validation_problem)
     app.include_router(routes.router)
+    app.include_router(routes.health_router)
+    cors = cors_options(settings)
+    if cors is not None:
+        app.add_middleware(CORSMiddleware, **cors)  # type: ignore[arg-type]  # options typed as object
+    app.add_middleware(SecurityHeaders)  # added last: outermost, so CORS answers get the headers too
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/", include_in_schema=False)

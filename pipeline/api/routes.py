@@ -35,6 +35,7 @@ from pipeline.api.schemas import (
     SpeakersResponse,
     ValidationProblem,
 )
+from pipeline.api.security import guard
 from pipeline.errors import TransientError
 from pipeline.index import search as read
 from pipeline.index.queries import QuoteQuery, country_code, country_name
@@ -65,10 +66,15 @@ def reject_unknown_parameters(request: Request) -> None:
 
 
 logger = logging.getLogger(__name__)
-router = APIRouter(dependencies=[Depends(reject_unknown_parameters)])
+# Data routes: the API key and the rate limit first (a request without a key learns nothing about its
+# parameters), then unknown parameters. /healthz has its own router: probes need no key and no quota.
+router = APIRouter(dependencies=[Depends(guard), Depends(reject_unknown_parameters)])
+health_router = APIRouter(dependencies=[Depends(reject_unknown_parameters)])
 
 _PROBLEMS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "The server wants an API key (X-API-Key) and none or a wrong one was sent."},
     422: {"model": ValidationProblem, "description": "A parameter is invalid; `message` says which and why."},
+    429: {"description": "Too many requests from this client; `Retry-After` says when to try again."},
     503: {"description": "Elasticsearch is unreachable or overloaded, or the indices are not set up."},
 }
 _RETRY_AFTER = "5"  # seconds: a node restart or a burst of load; clients should not hammer a 503
@@ -312,7 +318,7 @@ async def article(
     return present.article_out(view, country_name)
 
 
-@router.get(
+@health_router.get(
     "/healthz",
     summary="Is Elasticsearch reachable?",
     response_model=Health,

@@ -126,7 +126,10 @@ async def _fill(settings: Settings, articles: list[Article]) -> int:
 @pytest.fixture(scope="session")
 def api_settings(devstack: Settings) -> Iterator[Settings]:
     """Settings whose indices hold the seed and the corpus sample (the stack's other settings kept)."""
-    settings = devstack.model_copy(update={"index_prefix": f"qwtest-api-{uuid.uuid4().hex[:8]}"})
+    # No rate limit: these tests send hundreds of requests as one client (test_security tests the limit).
+    settings = devstack.model_copy(
+        update={"index_prefix": f"qwtest-api-{uuid.uuid4().hex[:8]}", "api_rate_limit": "off"}
+    )
     quotes = asyncio.run(_fill(settings, sample_articles()))
     assert quotes > 50, "the sample should give the facets and pager something to show"
     yield settings
@@ -157,6 +160,7 @@ def cli_env(api_settings: Settings) -> dict[str, str]:
         **os.environ,
         "QUOTEWIRE_ES_URL": api_settings.es_url,
         "QUOTEWIRE_INDEX_PREFIX": api_settings.index_prefix,
+        "QUOTEWIRE_API_RATE_LIMIT": api_settings.api_rate_limit,
     }
 
 

@@ -106,6 +106,8 @@ def opened(browser: object, base_url: str) -> Iterator[object]:
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    # The server's Content-Security-Policy must not block anything the page (or /docs) does itself.
+    page.on("console", lambda msg: errors.append(msg.text) if "Content Security Policy" in msg.text else None)
     # No external assets: the machines that run quotewire may have no internet.
     outside: list[str] = []
     page.on("request", lambda r: None if r.url.startswith((base_url, "data:")) else outside.append(r.url))
@@ -374,3 +376,40 @@ def test_only_web_addresses_become_links(page: object, server: str) -> None:
     expect(dialog.get_by_role("link", name="Original ↗")).to_have_count(0)
     expect(dialog.get_by_role("link", name="JSON")).to_be_visible()
     assert httpx.get(f"{server}/articles/scripts-test-1").json()["url"] is None  # the API's own check
+
+
+def test_api_key_prompt_and_rate_limit_message(
+    browser: object, quotewire_exe: str, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    """A server with API keys: the page asks for one in the results area, keeps it for the tab and
+    sends it; a wrong key is said to be wrong. Over the rate limit, the page says to slow down."""
+    from playwright.sync_api import Page, expect
+
+    key = "page-test-key-0123456789"
+    env = {**cli_env, "QUOTEWIRE_API_KEYS": key, "QUOTEWIRE_API_RATE_LIMIT": "3/minute"}
+    with serving(quotewire_exe, env, tmp_path / "serve.log") as base, opened(browser, base) as page:
+        assert isinstance(page, Page)
+        page.goto("/?person=Antonov")
+        _settled(page)
+        notice = page.locator("#results #notice")
+        expect(notice).to_contain_text("This server needs an API key")
+        expect(page.locator("#summary")).to_have_text("API key needed")
+        expect(page.locator("#cards > li")).to_have_count(0)
+        _screenshot(page, tmp_path, "browser-api-key.png")
+
+        page.get_by_label("API key", exact=True).fill("not-the-key-0123456789")
+        page.get_by_role("button", name="Use key").click()
+        expect(notice).to_contain_text("The key given was not accepted")
+
+        page.get_by_label("API key", exact=True).fill(key)
+        page.get_by_role("button", name="Use key").click()
+        _settled(page)
+        expect(page.locator("#summary")).to_have_text("6 quotes")
+        expect(page.locator("#cards > li")).to_have_count(6)
+
+        # 3 a minute, wrong keys not counted: /countries and /quotes above, /countries again here, then 429.
+        page.goto("/?person=Blinken")
+        _settled(page)
+        expect(notice).to_contain_text("Too many searches from here")
+        expect(page.locator("#summary")).to_have_text("Slow down")
+        _screenshot(page, tmp_path, "browser-rate-limited.png")

@@ -78,6 +78,46 @@
     return search(state);
   }
 
+  // ---- API key (only when the server asks for one) ---------------------------------------------
+
+  const KEY_STORE = "quotewire-api-key";  // this tab only (sessionStorage): closing it forgets the key
+
+  function apiFetch(url, options = {}) {
+    const headers = { Accept: "application/json" };
+    const key = sessionStorage.getItem(KEY_STORE);
+    if (key) headers["X-API-Key"] = key;
+    return fetch(url, { ...options, headers });
+  }
+
+  function showKeyPrompt(detail) {
+    const notice = $("notice");
+    notice.className = "notice error";
+    const input = el("input", { id: "api-key", type: "password", autocomplete: "off", spellcheck: "false" });
+    const hadKey = Boolean(sessionStorage.getItem(KEY_STORE));
+    notice.replaceChildren(
+      el("h2", { text: "This server needs an API key" }),
+      el("p", { text: hadKey ? "The key given was not accepted. Check it and try again." : "Ask the people who run it for a key; it is kept in this tab only." }),
+      el("form", {
+        className: "key-form",
+        onsubmit: (event) => {
+          event.preventDefault();
+          const key = input.value.trim();
+          if (!key) return;
+          sessionStorage.setItem(KEY_STORE, key);
+          loadCountries();
+          search(stateFromUrl());
+        },
+      }, el("label", { for: "api-key", text: "API key" }), input, el("button", { type: "submit", text: "Use key" })),
+      typeof detail === "string" ? el("p", { className: "technical", text: detail }) : null);
+    notice.hidden = false;
+    $("summary").textContent = "API key needed";
+    clearFacets();
+    cards.replaceChildren();
+    $("pager").hidden = true;
+    if (hadKey) sessionStorage.removeItem(KEY_STORE);
+    input.focus();
+  }
+
   // ---- search --------------------------------------------------------------------------------
 
   async function search(state) {
@@ -102,7 +142,7 @@
   async function runSearch(params, seq, signal, state) {
     let response;
     try {
-      response = await fetch(`/quotes?${params}`, { headers: { Accept: "application/json" }, signal });
+      response = await apiFetch(`/quotes?${params}`, { signal });
     } catch (error) {
       if (error.name === "AbortError") return;
       if (seq === searchSeq) showServiceError("The search service did not answer. Is quotewire serve running?");
@@ -118,6 +158,12 @@
       showFormError(body);
       clearFacets();
       renderEmpty(null, "Nothing was searched: fix the highlighted field above and search again.");
+    } else if (response.status === 401) {
+      showKeyPrompt(body && body.detail);
+    } else if (response.status === 429) {
+      const wait = response.headers.get("Retry-After");
+      showServiceError(`Too many searches from here in a short time. Try again${wait ? ` in ${wait} s` : " in a moment"}.`,
+        body && body.detail, "Slow down");
     } else if (response.status === 503) {
       showServiceError("quotewire cannot reach its search index right now. Try again in a moment.", body && body.detail);
     } else {
@@ -413,19 +459,19 @@
     if (range && range.classList.contains("timeline-range")) range.remove();
   }
 
-  function showServiceError(message, detail) {
+  function showServiceError(message, detail, title = "Search is unavailable") {
     const notice = $("notice");
     notice.className = "notice error";
     const technical = typeof detail === "string" && detail
       ? el("details", {}, el("summary", { text: "Details for the operator" }), el("p", { className: "technical", text: detail }))
       : null;
     notice.replaceChildren(
-      el("h2", { text: "Search is unavailable" }),
+      el("h2", { text: title }),
       el("p", { text: message }),
       technical,
       el("button", { type: "button", text: "Try again", onclick: () => search(stateFromUrl()) }));
     notice.hidden = false;
-    $("summary").textContent = "Search is unavailable";
+    $("summary").textContent = title;
     clearFacets();
     cards.replaceChildren();
     $("pager").hidden = true;
@@ -461,7 +507,7 @@
     if (!dialog.open) dialog.showModal();
     let body = null;
     try {
-      const response = await fetch(`/articles/${encodeURIComponent(id)}`, { headers: { Accept: "application/json" } });
+      const response = await apiFetch(`/articles/${encodeURIComponent(id)}`);
       body = response.ok ? await response.json() : null;
       if (!response.ok) {
         $("article-title").textContent = response.status === 404 ? "Article not found" : "Could not load the article";
@@ -530,7 +576,7 @@
     peopleTimer = setTimeout(async () => {
       const seq = ++peopleSeq;
       try {
-        const response = await fetch(`/people?${new URLSearchParams({ prefix, limit: "10" })}`);
+        const response = await apiFetch(`/people?${new URLSearchParams({ prefix, limit: "10" })}`);
         if (!response.ok || seq !== peopleSeq) return;
         const body = await response.json();
         $("people-list").replaceChildren(...body.people.map((p) =>
@@ -541,7 +587,7 @@
 
   async function loadCountries() {
     try {
-      const response = await fetch("/countries");
+      const response = await apiFetch("/countries");
       if (!response.ok) return;
       const body = await response.json();
       for (const c of body.countries) countryNames.set(c.code, c.name);
