@@ -76,4 +76,9 @@ _register_all()
 
 
 def main() -> None:
+    # Library warnings (a broker that refuses connections, ...) formatted like the worker's, repeats held
+    # back; the worker reconfigures with its own level and format.
+    from pipeline.stream.logs import configure_logging
+
+    configure_logging("warning", "auto")
     app()

@@ -105,6 +105,7 @@ def make_app(
     )
     register_agents(app, settings, metrics, on_fatal)
     register_pages(app, metrics)
+    register_progress(app, metrics)
     if until_idle:
         register_idle_exit(app, settings, metrics)
     return app
@@ -122,6 +123,8 @@ def register_idle_exit(app: faust.App, settings: Settings, metrics: PipelineMetr
 
     from pipeline.stream.topics import consumer_group_lag
 
+    stopping: list[bool] = []
+
     @app.timer(IDLE_CHECK_SECONDS)  # type: ignore[misc]  # faust's decorators are untyped
     async def exit_when_idle() -> None:
         try:
@@ -132,9 +135,37 @@ def register_idle_exit(app: faust.App, settings: Settings, metrics: PipelineMetr
             log.debug("idle check failed: %r", exc)
             return
         # Every partition committed up to its end, and at least one batch seen or nothing to do.
-        if lag.partitions and lag.total == 0:
-            log.info("raw topic fully processed (%d articles in); stopping", metrics.counters["articles_in"])
+        if lag.partitions and lag.total == 0 and not stopping:
+            stopping.append(True)  # the timer may fire again while the worker shuts down
+            log.info(
+                "everything on %s is processed (%d articles read); stopping",
+                settings.topic_raw,
+                metrics.counters["articles_in"],
+                extra={"event": "idle"},
+            )
             os.kill(os.getpid(), signal.SIGTERM)
+
+
+# How often the worker logs its progress line (only when something moved since the last one).
+PROGRESS_SECONDS = 10.0
+
+
+def register_progress(app: faust.App, metrics: PipelineMetrics, every: float = PROGRESS_SECONDS) -> None:
+    """Every ``every`` seconds: articles/s, indexed and dead-lettered so far, this worker's lag."""
+    import time
+
+    from pipeline.stream.metrics import Progress, progress_report
+
+    last = [Progress.of(metrics, None, time.monotonic())]
+
+    @app.timer(every)  # type: ignore[misc]  # faust's decorators are untyped
+    async def log_progress() -> None:
+        now = Progress.of(metrics, consumer_lag(app), time.monotonic())
+        report = progress_report(last[0], now)
+        last[0] = now
+        if report is not None:
+            message, fields = report
+            log.info("%s", message, extra={"event": "progress", **fields})
 
 
 def consumer_lag(app: faust.App) -> dict[tuple[str, int], int]:

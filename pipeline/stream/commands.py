@@ -7,6 +7,7 @@ imports (aiokafka, faust, elasticsearch) happen inside the command bodies.
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 import sys
 import time
@@ -51,38 +52,69 @@ def _settings(**overrides: Any) -> Settings:
 # --------------------------------------------------------------------------------------------
 
 
-async def ensure_all(settings: Settings, wait: float = STARTUP_WAIT_SECONDS) -> list[str]:
-    """Topics and indices, created if missing; retries while Kafka/Elasticsearch are still starting."""
+def service_down(service: str, address: str, variable: str) -> str:
+    """The one line that says which service does not answer and what to do about it."""
+    return (
+        f"{service} at {address} does not answer: start the local stack with `quotewire devstack up`, "
+        f"or set {variable} to your {service}"
+    )
+
+
+def _stderr(line: str) -> None:
+    typer.echo(line, err=True)
+
+
+async def ensure_all(
+    settings: Settings, wait: float = STARTUP_WAIT_SECONDS, notice: Callable[[str], None] = _stderr
+) -> list[str]:
+    """Topics and indices, created if missing; retries while Kafka/Elasticsearch are still starting.
+
+    A service that does not answer is named once through ``notice`` (with the fix), then retried
+    quietly (the client libraries' own connection errors held back) until ``wait`` seconds have passed.
+    """
     from aiokafka.errors import KafkaError
 
     from pipeline.errors import TransientError
     from pipeline.index.client import make_async_client
     from pipeline.index.schema import ensure_indices
+    from pipeline.stream.logs import held_back
     from pipeline.stream.topics import ensure_topics
 
     deadline = time.monotonic() + wait
     lines: list[str] = []
-    while True:
-        try:
-            topics = await ensure_topics(settings)
-            break
-        except (KafkaError, OSError) as exc:
-            if time.monotonic() > deadline:
-                raise TransientError(f"Kafka at {settings.kafka_bootstrap} does not answer: {exc!r}") from exc
-            await asyncio.sleep(2.0)
-    lines += [f"topic {name}: {state}" for name, state in topics.items()]
-    client = make_async_client(settings)
-    try:
+    kafka_down = service_down("Kafka", settings.kafka_bootstrap, "QUOTEWIRE_KAFKA_BOOTSTRAP")
+    es_down = service_down("Elasticsearch", settings.es_url, "QUOTEWIRE_ES_URL")
+    waiting = f"; retrying for up to {wait:.0f} s"
+    with held_back("aiokafka", "kafka", "elastic_transport"):
+        noticed = False
         while True:
             try:
-                statuses = await ensure_indices(client, settings)
+                topics = await ensure_topics(settings)
                 break
-            except TransientError:
+            except (KafkaError, OSError) as exc:
                 if time.monotonic() > deadline:
-                    raise
+                    raise TransientError(f"{kafka_down} (no answer for {wait:.0f} s: {exc!r})") from exc
+                if not noticed:
+                    notice(kafka_down + waiting)
+                    noticed = True
                 await asyncio.sleep(2.0)
-    finally:
-        await client.close()
+        lines += [f"topic {name}: {state}" for name, state in topics.items()]
+        client = make_async_client(settings)
+        noticed = False
+        try:
+            while True:
+                try:
+                    statuses = await ensure_indices(client, settings)
+                    break
+                except TransientError as exc:
+                    if time.monotonic() > deadline:
+                        raise TransientError(f"{es_down} (no answer for {wait:.0f} s: {exc})") from exc
+                    if not noticed:
+                        notice(es_down + waiting)
+                        noticed = True
+                    await asyncio.sleep(2.0)
+        finally:
+            await client.close()
     for s in statuses:
         note = (
             f" (schema v{s.schema_version} < config v{s.config_version}: run `quotewire reindex {s.kind}`)"
@@ -253,6 +285,10 @@ def worker(
         typer.Option(help="Enrichment processes (default QUOTEWIRE_WORKER_PROCESSES; 0 = per core)"),
     ] = None,
     loglevel: Annotated[str, typer.Option(help="debug, info, warning, error")] = "info",
+    log_format: Annotated[
+        str,
+        typer.Option(help="console (for people), json (one object per line), or auto: console on a terminal"),
+    ] = "auto",
     until_idle: Annotated[
         bool, typer.Option("--until-idle", help="Exit once everything on the raw topic is indexed")
     ] = False,
@@ -262,38 +298,64 @@ def worker(
 
     from pipeline.errors import QuotewireError
     from pipeline.stream.app import make_app
-    from pipeline.stream.logs import logging_config
+    from pipeline.stream.logs import LOG_FORMATS, configure_logging, logging_config
+    from pipeline.stream.metrics import PipelineMetrics
 
     settings = _settings(worker_web_port=web_port, worker_processes=processes)
     if loglevel.lower() not in ("debug", "info", "warning", "error"):
         raise typer.BadParameter(f"unknown log level {loglevel!r}", param_hint="--loglevel")
+    if log_format not in LOG_FORMATS:
+        raise typer.BadParameter(f"unknown log format {log_format!r}", param_hint="--log-format")
+    fmt = configure_logging(loglevel, log_format)
+    log = logging.getLogger("pipeline.stream.worker")
     problem = _model_problem(settings.spacy_model)
     if problem:
-        typer.echo(f"quotewire worker: {problem}", err=True)
+        log.error("%s", problem)
         raise typer.Exit(2)
     try:
-        for line in asyncio.run(ensure_all(settings)):
-            typer.echo(line, err=True)
+        _log_setup(log, asyncio.run(ensure_all(settings, notice=log.warning)))
     except QuotewireError as exc:
-        typer.echo(f"quotewire worker: {exc}", err=True)
+        log.error("%s", exc)
         raise typer.Exit(1) from None
     fatal: list[str] = []
-    app = make_app(settings, until_idle=until_idle, on_fatal=fatal.append)
+    metrics = PipelineMetrics()
+    app = make_app(settings, metrics, until_idle=until_idle, on_fatal=fatal.append)
+    started = time.monotonic()
     # The Worker installs SIGTERM/SIGINT handlers: the in-flight batch finishes, acked offsets are
     # committed, and the process exits 0.
     try:
         Worker(
             app,
             loglevel=loglevel.upper(),
-            logging_config=logging_config(loglevel.upper()),
+            logging_config=logging_config(loglevel, fmt, colors=fmt == "console" and sys.stderr.isatty()),
             quiet=True,
             redirect_stdouts=False,
         ).execute_from_commandline()
     except SystemExit as exc:
         if fatal:
-            typer.echo(f"quotewire worker: {fatal[0]}", err=True)
+            log.error("%s", fatal[0])
             raise typer.Exit(1) from None
+        counters = metrics.counters
+        log.info(
+            "worker stopped after %.0f s: %d articles read, %d indexed, %d superseded, %d dead-lettered",
+            time.monotonic() - started,
+            counters["articles_in"],
+            counters["articles_indexed"],
+            counters["articles_superseded"],
+            counters["dead_lettered"],
+            extra={"event": "stopped", **counters},
+        )
         raise exc from None
+
+
+def _log_setup(log: logging.Logger, lines: list[str]) -> None:
+    """What ``ensure_all`` found, in one line unless something was created or needs attention."""
+    quiet = [line for line in lines if line.endswith(": exists")]
+    for line in lines:
+        if line not in quiet:
+            log.log(logging.WARNING if "reindex" in line else logging.INFO, "%s", line)
+    if quiet:
+        log.info("%d topics and indices already in place", len(quiet))
 
 
 def _model_problem(model: str) -> str | None:

@@ -236,3 +236,51 @@ def status_lines(samples: list[Sample]) -> list[StatusLine]:
         label = "".join(f" {v}" for _k, v in labels)
         lines.append(StatusLine(short.removesuffix("_total") + label, f"{value:g}"))
     return lines
+
+
+# --- the worker's periodic progress line -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """What the progress line compares between two ticks."""
+
+    at: float  # time.monotonic()
+    articles_in: int
+    indexed: int
+    dead_lettered: int
+    lag: int | None  # this worker's partitions; None before it holds any
+
+    @classmethod
+    def of(cls, metrics: PipelineMetrics, lag: Mapping[tuple[str, int], int] | None, at: float) -> Progress:
+        counters = metrics.counters
+        return cls(
+            at=at,
+            articles_in=counters["articles_in"],
+            indexed=counters["articles_indexed"],
+            dead_lettered=counters["dead_lettered"],
+            lag=sum(lag.values()) if lag else None,
+        )
+
+
+def progress_report(before: Progress, now: Progress) -> tuple[str, dict[str, float | int | None]] | None:
+    """The progress line (message, fields) from one tick to the next; None when nothing moved (an idle
+    worker stays quiet)."""
+    read = now.articles_in - before.articles_in
+    if read == 0 and now.dead_lettered == before.dead_lettered and now.lag == before.lag:
+        return None
+    seconds = max(now.at - before.at, 1e-9)
+    rate = read / seconds
+    lag = "-" if now.lag is None else str(now.lag)
+    message = (
+        f"progress: {rate:.1f} articles/s ({read} in {seconds:.0f} s); {now.indexed} indexed, "
+        f"{now.dead_lettered} dead-lettered in all; lag {lag}"
+    )
+    fields: dict[str, float | int | None] = {
+        "articles_per_second": round(rate, 2),
+        "articles_in": now.articles_in,
+        "indexed": now.indexed,
+        "dead_lettered": now.dead_lettered,
+        "lag": now.lag,
+    }
+    return message, fields
