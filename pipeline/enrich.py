@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from pipeline.ingest.normalize import normalize_wire
 from pipeline.models import Article, EnrichedArticle, Quote, Speaker
 from pipeline.nlp.entities import EntityAnalysis, analyse_entities, extract_entities
 from pipeline.nlp.lexicons import Lexicons, load_lexicons
-from pipeline.nlp.normalize import normalize_wire
 from pipeline.nlp.profiles import profile_speakers
 from pipeline.nlp.quotes import extract_statements, find_quotations
 from pipeline.nlp.roles import SpeakerDescription, describe_people, describe_speaker

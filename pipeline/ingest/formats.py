@@ -20,7 +20,7 @@ from hashlib import sha256
 from html.parser import HTMLParser
 from typing import Any
 
-from pipeline.nlp.normalize import parse_wire_header
+from pipeline.ingest.normalize import parse_wire_header
 
 ARTICLE_FIELDS = (
     "id",

@@ -29,9 +29,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from pipeline.folding import fold
+from pipeline.ingest.normalize import realign_span
 from pipeline.models import Entity
 from pipeline.nlp.countries import CountryLexicon, doc_text, load_country_lexicon
-from pipeline.nlp.normalize import realign_span
 from pipeline.nlp.titles import TitleLexicon, load_title_lexicon
 
 if TYPE_CHECKING:

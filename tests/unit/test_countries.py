@@ -7,9 +7,9 @@ import json
 import pytest
 from spacy.language import Language
 
+from pipeline.ingest.normalize import normalize_wire
 from pipeline.nlp.build_country_lexicon import build
 from pipeline.nlp.countries import COUNTRIES_PATH, CountryLexicon
-from pipeline.nlp.normalize import normalize_wire
 
 
 @pytest.mark.parametrize(

@@ -10,9 +10,9 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli import app
+from pipeline.cli.enrich import read_articles
 from pipeline.enrich import Enricher, enrich_batch
 from pipeline.models import Article
-from pipeline.nlp.commands import read_articles
 from pipeline.settings import Settings
 
 STORY = (

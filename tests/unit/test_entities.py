@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from spacy.language import Language
 
+from pipeline.ingest.normalize import normalize_wire
 from pipeline.nlp.entities import analyse_entities, build_person_index, extract_entities
-from pipeline.nlp.normalize import normalize_wire
 from pipeline.settings import PROJECT_ROOT
 
 SHARED_SEED = PROJECT_ROOT.parent / "shared" / "data" / "seeds" / "000_6b86da6157363970.txt"

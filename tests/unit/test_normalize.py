@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
+from pipeline.ingest.normalize import WireHeader, normalize_wire, parse_wire_header, realign_span
 from pipeline.nlp.loader import load_nlp
-from pipeline.nlp.normalize import WireHeader, normalize_wire, parse_wire_header, realign_span
 from pipeline.settings import PROJECT_ROOT, Settings
 
 # The brief's seed article, read in place (never copied into the repo).

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from pipeline.nlp.normalize import normalize_wire
+from pipeline.ingest.normalize import normalize_wire
 from pipeline.nlp.quotes import QuoteMatch, extract_quotes, find_quotations, load_cue_lexicon
 from pipeline.settings import Settings
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from spacy.language import Language
 
+from pipeline.ingest.normalize import normalize_wire
 from pipeline.nlp.countries import CountryLexicon
 from pipeline.nlp.entities import build_person_index
-from pipeline.nlp.normalize import normalize_wire
 from pipeline.nlp.roles import SpeakerDescription, describe_people, describe_speaker, role_groups
 from pipeline.settings import PROJECT_ROOT
 

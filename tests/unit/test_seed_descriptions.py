@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from spacy.language import Language
 
+from pipeline.ingest.normalize import normalize_wire, parse_wire_header
 from pipeline.nlp.countries import CountryLexicon
 from pipeline.nlp.entities import analyse_entities
-from pipeline.nlp.normalize import normalize_wire, parse_wire_header
 from pipeline.nlp.roles import describe_people
 from pipeline.settings import PROJECT_ROOT
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.cli.enrich import read_articles
 from pipeline.enrich import Enricher
 from pipeline.models import Article, EnrichedArticle, Quote
-from pipeline.nlp.commands import read_articles
 from pipeline.settings import PROJECT_ROOT, Settings
 
 SHARED_SEED = PROJECT_ROOT.parent / "shared" / "data" / "seeds" / "000_6b86da6157363970.txt"

@@ -1,7 +1,9 @@
 """The one CLI, ``quotewire``. Each area registers its own commands; nothing heavy is imported here.
 
 Each ``register`` function adds commands to the app; command bodies import what they need lazily so
-``quotewire --help`` stays instant.
+``quotewire --help`` stays instant. Commands that drive the engine without a service of their own
+(``enrich``: files in, enriched JSON out) live in this package, above the engine they call: the
+import-linter layers in pyproject.toml keep the core from importing a shell.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ app = typer.Typer(
 # Modules that contribute commands; each has ``register(app: typer.Typer) -> None``.
 COMMAND_MODULES = (
     "pipeline.devstack.commands",  # devstack up|down|status
-    "pipeline.nlp.commands",  # enrich
+    "pipeline.cli.enrich",  # enrich
     "pipeline.ingest.commands",  # schema
     "pipeline.stream.commands",  # feed, worker, dead-letters, status
     "pipeline.index.commands",  # setup, search, people
