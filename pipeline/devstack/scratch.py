@@ -36,10 +36,18 @@ def settings_env(settings: Settings) -> dict[str, str]:
     for name, value in settings.model_dump().items():
         if value is None:
             continue
-        if hasattr(value, "get_secret_value"):
-            value = value.get_secret_value()
-        env[f"QUOTEWIRE_{name.upper()}"] = str(value)
+        env[f"QUOTEWIRE_{name.upper()}"] = _env_value(value)
     return env
+
+
+def _env_value(value: object) -> str:
+    """A setting as its environment variable spells it: secrets in clear, lists comma-separated (as
+    Settings reads them; an empty list is an empty string, not "()")."""
+    if hasattr(value, "get_secret_value"):
+        return str(value.get_secret_value())
+    if isinstance(value, tuple | list | set | frozenset):
+        return ",".join(_env_value(v) for v in value)
+    return str(value)
 
 
 async def drop_scratch_indices(settings: Settings) -> list[str]:

@@ -1,8 +1,9 @@
 """Logs for people and for machines, formatted by structlog over the standard ``logging`` records.
 
-* ``console`` (the default on a terminal): ``08:22:06 info     worker ready: ...``, quotewire's own lines
-  plus warnings and errors from the libraries; colours on a terminal; extras left out (they repeat the
-  message); tracebacks plain (never with local variables, which may hold credentials).
+* ``console`` (the default on a terminal): ``08:22:06 [info     ] worker ready: ...``, quotewire's own
+  lines plus warnings and errors from the libraries; colours on a terminal; extras left out (they repeat
+  the message); per-batch lines left out (the progress line every 10 s and the final summary say it);
+  tracebacks plain (never with local variables, which may hold credentials).
 * ``json`` (the default when stderr is not a terminal, or ``--log-format json``): one object per line,
   ``time`` (UTC, ISO 8601), ``level``, ``logger``, ``message``, every ``extra=`` field (``event``:
   ``batch``, ``progress``, ``retry``, ``dead_letter``, ...) and ``exception``.
@@ -168,20 +169,31 @@ class RepeatFilter(logging.Filter):
         return True
 
 
+class PerBatchFilter(logging.Filter):
+    """For people: the per-batch lines (``event="batch"``, one a second at full speed) are left to the
+    JSON log and to ``--loglevel debug``; the progress line and the final summary say the same."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return getattr(record, "event", None) != "batch"
+
+
 def logging_config(level: str, fmt: LogFormat = "json", colors: bool = False) -> dict[str, Any]:
     """The ``dictConfig`` for the worker (given to Faust) and the other commands."""
     level = level.upper()
     library_level = "DEBUG" if level == "DEBUG" else "WARNING"
+    filters = ["repeats"]
+    if fmt == "console" and level != "DEBUG":
+        filters.append("per_batch")
     return {
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"quotewire": {"()": make_formatter, "fmt": fmt, "colors": colors}},
-        "filters": {"repeats": {"()": RepeatFilter}},
+        "filters": {"repeats": {"()": RepeatFilter}, "per_batch": {"()": PerBatchFilter}},
         "handlers": {
             "stderr": {
                 "class": "logging.StreamHandler",
                 "formatter": "quotewire",
-                "filters": ["repeats"],
+                "filters": filters,
                 "stream": "ext://sys.stderr",
             }
         },

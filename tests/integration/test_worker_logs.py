@@ -56,12 +56,14 @@ def test_until_idle_logs_json_for_machines_and_console_for_people(settings: Sett
     assert "Signal received" not in run.stderr
     assert len(entries) <= 10  # 6 articles: start, ready, a batch or two, idle, stopped
 
-    again = _worker(settings, "--log-format", "console")  # nothing new: idle at once
+    assert run_cli(settings, "feed", str(PROJECT_ROOT / "seeds")).returncode == 0  # redelivered copies
+    again = _worker(settings, "--log-format", "console")
     assert again.returncode == 0, again.stderr
     lines = again.stderr.splitlines()
     assert lines and not any(line.startswith("{") for line in lines)
-    assert "worker stopped after" in lines[-1] and "0 articles read" in lines[-1]
+    assert "worker stopped after" in lines[-1] and f"{sent} articles read" in lines[-1]
     assert "\x1b[" not in again.stderr  # not a terminal: no colour codes
+    assert not any("batch of" in line for line in lines)  # people get the progress and the summary
 
     refused = _worker(settings, "--log-format", "xml")
     assert refused.returncode == 2 and "unknown log format" in refused.stderr

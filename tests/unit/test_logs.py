@@ -96,6 +96,24 @@ def test_console_lines_are_for_people() -> None:
     assert "s3cr3t" not in crash
 
 
+def test_people_get_progress_not_a_line_per_batch() -> None:
+    batch = _record("pipeline.stream.processor", logging.INFO, "batch of %d", 32, event="batch")
+    progress = _record("pipeline.stream.app", logging.INFO, "progress: ...", event="progress")
+
+    def shown(config: dict[str, object], record: logging.LogRecord) -> bool:
+        handler = config["handlers"]["stderr"]  # type: ignore[index]
+        named = config["filters"]  # type: ignore[index]
+        return all(named[f]["()"]().filter(record) for f in handler["filters"])
+
+    console, console_debug, json_info = (
+        logging_config("info", "console"),
+        logging_config("debug", "console"),
+        logging_config("info", "json"),
+    )
+    assert not shown(console, batch) and shown(console, progress)
+    assert shown(console_debug, batch) and shown(json_info, batch)
+
+
 def test_libraries_log_warnings_only_unless_debugging() -> None:
     info = logging_config("info", "json")
     assert info["root"]["level"] == "INFO"
