@@ -21,7 +21,7 @@ from pipeline.nlp.lexicons import Lexicons, load_lexicons
 from pipeline.nlp.profiles import profile_speakers
 from pipeline.nlp.quotes import extract_statements, find_quotations
 from pipeline.nlp.roles import SpeakerDescription, describe_people, describe_speaker
-from pipeline.nlp.speakers import ResolvedSpeaker, resolve_speakers
+from pipeline.nlp.speakers import ResolvedSpeaker, resolve_speakers, speaker_confidence
 from pipeline.nlp.tokens import TokenIndex
 
 if TYPE_CHECKING:
@@ -171,6 +171,10 @@ def enrich_doc(
                     role=prof.role,
                     country=prof.country,
                     country_source=prof.country_source,
+                    rule=s.rule or None,
+                    mention_start=s.mention_start,
+                    mention_end=s.mention_end,
+                    confidence=speaker_confidence(s),
                 ),
                 countries=country_lexicon.countries_in(span) if span is not None else [],
             )

@@ -12,6 +12,8 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 QuoteKind = Literal["direct", "mixed", "indirect"]
 SpeakerType = Literal["PERSON", "ORG", "GPE", "NORP", "UNKNOWN"]
+# How far a speaker may be trusted; docs/enrichment.md gives the measured precision of each level.
+SpeakerConfidence = Literal["high", "medium", "low"]
 
 
 class _Record(BaseModel):
@@ -62,6 +64,13 @@ class Speaker(_Record):
     role: str | None = None
     country: str | None = None  # ISO 3166-1 alpha-2
     country_source: CountrySource | None = None
+    # Evidence: the resolution rule that chose the speaker ("person_named", "pronoun.recent_speaker", ...,
+    # pipeline.nlp.speakers), the offsets of the mention it read (None for a quote with no mention of
+    # its own, a floating quote), and the confidence the rule earns on the evaluation sets.
+    rule: str | None = None
+    mention_start: int | None = None
+    mention_end: int | None = None
+    confidence: SpeakerConfidence | None = None
 
 
 class Quote(_Record):

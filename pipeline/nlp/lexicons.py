@@ -30,6 +30,7 @@ class SpeakerNouns:
     business: frozenset[str]  # "the company", "the firm": the salient organisation named before
     public: frozenset[str]  # name words of public bodies (never "the company")
     own_name: frozenset[str]  # "the ministry": only an organisation whose name contains the noun
+    outlet: frozenset[str] = frozenset()  # "the Mirror newspaper": with a name before it, that name
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,4 +82,6 @@ def load_speaker_nouns() -> SpeakerNouns:
     def words(key: str) -> frozenset[str]:
         return frozenset(str(w).lower() for w in raw.get(key) or [])
 
-    return SpeakerNouns(words("business_nouns"), words("public_words"), words("own_name_nouns"))
+    return SpeakerNouns(
+        words("business_nouns"), words("public_words"), words("own_name_nouns"), words("outlet_nouns")
+    )
