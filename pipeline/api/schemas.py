@@ -34,6 +34,11 @@ class SpeakerOut(_Public):
     role: str | None = None
     country: str | None = Field(default=None, description="ISO 3166-1 alpha-2 code.")
     country_name: str | None = None
+    rule: str | None = Field(default=None, description="The resolution rule that chose the speaker.")
+    confidence: Literal["high", "medium", "low"] | None = Field(
+        default=None,
+        description="How far the speaker may be trusted (precision per level: docs/enrichment.md).",
+    )
 
 
 class ArticleRef(_Public):

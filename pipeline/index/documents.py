@@ -114,6 +114,11 @@ def quote_document(
             "role": speaker.role,
             "type": speaker.type,
             "country": speaker.country.upper() if speaker.country else None,
+            # evidence: which rule chose the speaker, how far to trust it, the mention it read
+            "rule": speaker.rule,
+            "confidence": speaker.confidence,
+            "mention_start": speaker.mention_start,
+            "mention_end": speaker.mention_end,
         },
         "countries": sorted({c.upper() for c in quote.countries}),
         "indexed_at": _iso(indexed_at),

@@ -55,6 +55,8 @@ class SpeakerOut(_Out):
     role: str | None = None
     type: str | None = None
     country: str | None = None
+    rule: str | None = None  # evidence: the resolution rule, and how far it may be trusted
+    confidence: str | None = None
 
 
 class QuoteHit(_Out):

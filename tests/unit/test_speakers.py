@@ -306,3 +306,181 @@ PERSON_NAMES = [
 @pytest.mark.parametrize(("canonical", "name"), PERSON_NAMES)
 def test_person_names_are_whole_names(canonical: str, name: str | None) -> None:
     assert person_name(canonical) == name
+
+
+# Pronouns agree in gender, number and entity type: (text, words inside the quote, speaker, not speaker)
+PRONOUN_AGREEMENT = [
+    # a name modifying a common noun names a thing, not a person a pronoun can refer to
+    (
+        "Tom Baker urged voters to send a message to the Jim Miller government. "
+        '"It has failed everyone," he said.',
+        "failed everyone",
+        "Tom Baker",
+        "Jim Miller",
+    ),
+    (
+        'Sara Lane campaigned for years against the Joan Carter pipeline. "This land is ours," she said.',
+        "land is ours",
+        None,
+        "Joan Carter",
+    ),
+    # the subject of the nearest candidate's sentence, not a possessor or an object
+    (
+        "Alan Price is hopeful the council will accept Peter Lowe's offer. "
+        '"It is a fair deal for the town," he said.',
+        "fair deal",
+        "Alan Price",
+        "Peter Lowe",
+    ),
+    (
+        'Ruth Kaye hoped the court would hear Anne Bell\'s appeal. "Justice is slow," she said.',
+        "Justice is slow",
+        "Ruth Kaye",
+        "Anne Bell",
+    ),
+    # a sure first name gives a one-word name its gender: the pet is no "he"
+    (
+        "Ben Ortiz thanked his terrier Daisy for keeping him fit. "
+        '"I walk ten kilometres a day now," he says.',
+        "ten kilometres",
+        "Ben Ortiz",
+        "Daisy",
+    ),
+    (
+        'Mira Sand credits her collie Max with keeping her healthy. "I walk every morning now," she says.',
+        "every morning",
+        "Mira Sand",
+        "Max",
+    ),
+    # a named subject the tagger did not call a person is still the speaker, not left blank
+    (
+        'Leo Hart credits his cat Bella with keeping him calm. "I sleep better now," he says.',
+        "sleep better",
+        "Leo Hart",
+        "Bella",
+    ),
+    # negatives: the nearest person of the pronoun's gender still wins when nothing speaks against it
+    (
+        'Greg Dunn, the club captain, praised the new stadium. "The pitch is perfect," he said.',
+        "pitch is perfect",
+        "Greg Dunn",
+        None,
+    ),
+    (
+        'Maria Lopez chaired the meeting with Peter Grant.\n\n"We agreed on the budget at last," she said.',
+        "budget at last",
+        "Maria Lopez",
+        "Peter Grant",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "words", "name", "not_name"), PRONOUN_AGREEMENT)
+def test_pronouns_agree_with_their_antecedent(
+    enricher: Enricher, text: str, words: str, name: str | None, not_name: str | None
+) -> None:
+    speaker = _quote_containing(_quotes(enricher, text), words).speaker
+    if name is not None:
+        assert speaker.name == name
+    if not_name is not None:
+        assert speaker.name != not_name
+
+
+# A possessed noun: the possessor speaks only through a document ("her statement"), not "his father".
+POSSESSORS = [
+    ("Maria Lopez will not run again, her statement said.", "not run again", "Maria Lopez"),
+    (
+        "Laura Finch met the press on Monday. His father said the family would appeal.",
+        "family would appeal",
+        None,
+    ),
+    ("Tom Reed stayed at home. His lawyer said the charges would be dropped.", "charges would be", None),
+]
+
+
+@pytest.mark.parametrize(("text", "words", "name"), POSSESSORS)
+def test_possessor_speaks_only_through_a_document(
+    enricher: Enricher, text: str, words: str, name: str | None
+) -> None:
+    speaker = _quote_containing(_quotes(enricher, text), words).speaker
+    assert speaker.name == name
+    assert speaker.mention is not None
+
+
+# An organisation or a document as subject is the speaker; a spokesperson named in apposition is.
+# (text, words inside the quote, expected name, expected type)
+ORG_SUBJECTS = [
+    (
+        "The Daily Courier newspaper said the mayor had resigned.",
+        "mayor had resigned",
+        "Daily Courier",
+        "ORG",
+    ),
+    (
+        "A Westbridge Institute report says rents rose by 12 per cent last year.",
+        "rents rose",
+        "Westbridge Institute",
+        "ORG",
+    ),
+    ("The Evening Post tabloid said the mayor would resign.", "mayor would resign", "Evening Post", "ORG"),
+    ("The Kestrel Oil statement said output would rise.", "output would rise", "Kestrel Oil", "ORG"),
+    (
+        "A spokesman for Northgate Energy, Paul Ames, said the plant would reopen.",
+        "plant would reopen",
+        "Paul Ames",
+        "PERSON",
+    ),
+    (
+        "A spokeswoman for the ministry, Ana Ruiz, said the talks would continue.",
+        "talks would continue",
+        "Ana Ruiz",
+        "PERSON",
+    ),
+    (
+        "Quantum, the largest fund in the group, said it would sell its shares.",
+        "sell its shares",
+        "Quantum",
+        "ORG",
+    ),
+    # negatives: a place, a party or a group before the noun is not the speaker's name
+    ("The Australian government said it would appeal.", "would appeal", None, "ORG"),
+    ("The Conservative party said it would vote against the bill.", "vote against", None, "ORG"),
+    ("Finance officials said the deficit would shrink.", "deficit would shrink", None, "ORG"),
+]
+
+
+@pytest.mark.parametrize(("text", "words", "name", "kind"), ORG_SUBJECTS)
+def test_organisations_and_documents_speak(
+    enricher: Enricher, text: str, words: str, name: str | None, kind: str
+) -> None:
+    speaker = _quote_containing(_quotes(enricher, text), words).speaker
+    assert (speaker.name, speaker.type) == (name, kind)
+
+
+def test_each_speaker_carries_its_evidence(enricher: Enricher) -> None:
+    text = (
+        "Health Minister Ana Ruiz opened the clinic on Monday. "
+        '"It will treat 400 patients a week," she said.\n\n'
+        '"We start with children."\n\n'
+        "A private security guard said the doors would open at nine."
+    )
+    quotes = _quotes(enricher, text)
+    named = _quote_containing(quotes, "400 patients").speaker
+    assert (named.name, named.rule, named.confidence) == ("Ana Ruiz", "pronoun.nearest_person", "high")
+    assert named.mention_start is not None and named.mention_end is not None
+    assert text[named.mention_start : named.mention_end] == "she"
+    floating = _quote_containing(quotes, "start with children").speaker
+    assert (floating.name, floating.rule) == ("Ana Ruiz", "floating.continues_previous")
+    assert floating.mention_start is None  # no mention of its own
+    unnamed = _quote_containing(quotes, "doors would open").speaker
+    assert (unnamed.name, unnamed.rule, unnamed.confidence) == (None, "new_description", "low")
+    assert text[unnamed.mention_start or 0 : unnamed.mention_end or 0] == "A private security guard"
+
+
+def test_every_rule_has_a_known_name() -> None:
+    from pipeline.nlp.speakers import MENTION_RULES, RULE_CONFIDENCE
+
+    names = [name for name, _ in MENTION_RULES]
+    assert len(names) == len(set(names))
+    assert {"person_named", "pronoun.recent_speaker", "floating.named_before"} <= set(RULE_CONFIDENCE)
+    assert set(RULE_CONFIDENCE.values()) <= {"high", "medium", "low"}
