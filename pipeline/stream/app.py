@@ -185,6 +185,10 @@ def consumer_lag(app: faust.App) -> dict[tuple[str, int], int]:
         if end is None:
             continue
         done = committed.get(tp)
+        if done is None:
+            # Nothing committed by this worker yet: the group's offset read at assignment (Faust keeps
+            # it in a private map); without it a restarted idle worker would report the whole topic.
+            done = getattr(consumer, "_committed_offset", {}).get(tp)
         lag[(tp.topic, tp.partition)] = max(0, end - (done if done is not None else 0))
     return lag
 

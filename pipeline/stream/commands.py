@@ -306,7 +306,7 @@ def worker(
         raise typer.BadParameter(f"unknown log level {loglevel!r}", param_hint="--loglevel")
     if log_format not in LOG_FORMATS:
         raise typer.BadParameter(f"unknown log format {log_format!r}", param_hint="--log-format")
-    fmt = configure_logging(loglevel, log_format)
+    fmt = configure_logging(loglevel, log_format, kafka=settings.kafka_bootstrap)
     log = logging.getLogger("pipeline.stream.worker")
     problem = _model_problem(settings.spacy_model)
     if problem:
@@ -327,7 +327,9 @@ def worker(
         Worker(
             app,
             loglevel=loglevel.upper(),
-            logging_config=logging_config(loglevel, fmt, colors=fmt == "console" and sys.stderr.isatty()),
+            logging_config=logging_config(
+                loglevel, fmt, colors=fmt == "console" and sys.stderr.isatty(), kafka=settings.kafka_bootstrap
+            ),
             quiet=True,
             redirect_stdouts=False,
         ).execute_from_commandline()

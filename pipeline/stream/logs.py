@@ -11,7 +11,10 @@
 Faust, mode, aiokafka and the Elasticsearch transport log at WARNING and above (their INFO is every
 service's "Starting..."), unless the level asked for is DEBUG. A warning that repeats (a broker that
 refuses connections, a retry loop) is shown once, then at most once per ``REPEAT_SECONDS`` with the
-count of lines held back: the first line says what is wrong, the rest would only bury it.
+count of lines held back: the first line says what is wrong, the rest would only bury it. Lines a
+healthy start produces on a new cluster (``STARTUP_NOISE``) are held back for the first minute; a
+broker that goes away mid-run is one line of ours naming it and the fix (``KafkaOutageFilter``), not
+aiokafka's half-dozen kinds of connection error.
 
 Faust/mode configure logging from a ``logging.config.dictConfig`` dictionary; ``logging_config``
 builds it. ``configure_logging`` applies the same to the other commands.
@@ -169,6 +172,93 @@ class RepeatFilter(logging.Filter):
         return True
 
 
+# Library lines that a healthy start produces and that resolve themselves (the client retries): on a
+# new Kafka cluster the first consumer group makes the broker create __consumer_offsets, and until it
+# exists aiokafka logs an ERROR and a WARNING about the group coordinator. (logger prefix, text, why)
+STARTUP_NOISE: tuple[tuple[str, str, str], ...] = (
+    ("aiokafka.consumer.group_coordinator", "GroupCoordinatorNotAvailable", "offsets topic being created"),
+    ("aiokafka.consumer.group_coordinator", "Marking the coordinator dead", "the same, retried"),
+)
+# How long after start those lines are held back; later they mean a real problem and are shown.
+STARTUP_GRACE_SECONDS = 60.0
+
+
+class StartupNoiseFilter(logging.Filter):
+    """Hold back the ``STARTUP_NOISE`` lines during the first ``grace`` seconds of the process."""
+
+    def __init__(self, grace: float = STARTUP_GRACE_SECONDS, clock: Any = time.monotonic) -> None:
+        super().__init__()
+        self.clock = clock
+        self.until = clock() + grace
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.clock() >= self.until:
+            return True
+        message = record.getMessage()
+        return not any(
+            record.name.startswith(prefix) and text in message for prefix, text, _why in STARTUP_NOISE
+        )
+
+
+# What aiokafka says, in many words, when the broker goes away: connection refused or closed, a node
+# not ready, metadata or heartbeats failing. One outage is one line of ours (see KafkaOutageFilter).
+KAFKA_UNREACHABLE_MARKERS = (
+    "Unable connect",
+    "Connection at",
+    "KafkaConnectionError",
+    "NodeNotReadyError",
+    "Unable to update metadata",
+    "marking coordinator dead",
+    "Marking the coordinator dead",
+    "Heartbeat send request failed",
+    "Group Coordinator Request failed",
+    "Failed fetch messages",
+    "Unable to request metadata",
+)
+# aiokafka retries several times a second while the broker is away: lines further apart than this
+# belong to a new outage.
+OUTAGE_GAP_SECONDS = 60.0
+
+
+class KafkaOutageFilter(logging.Filter):
+    """A broker that goes away mid-run is one line naming it and the fix; aiokafka's own lines about it
+    are held back while it stays away, with a reminder every ``every`` seconds."""
+
+    def __init__(self, kafka: str = "", every: float = REPEAT_SECONDS, clock: Any = time.monotonic) -> None:
+        super().__init__()
+        self.kafka = kafka
+        self.every = every
+        self.clock = clock
+        self._last_seen: float | None = None
+        self._last_shown = 0.0
+        self._held = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.name.startswith("aiokafka") or record.levelno < logging.WARNING:
+            return True
+        detail = record.getMessage()
+        if not any(marker in detail for marker in KAFKA_UNREACHABLE_MARKERS):
+            return True
+        now = self.clock()
+        new_outage = self._last_seen is None or now - self._last_seen > OUTAGE_GAP_SECONDS
+        self._last_seen = now
+        if not new_outage and now - self._last_shown < self.every:
+            self._held += 1
+            return False
+        where = f" at {self.kafka}" if self.kafka else ""
+        if new_outage:
+            text = (
+                f"Kafka{where} does not answer ({detail}); retrying quietly. If it is the local stack, "
+                "start it with `quotewire devstack up`"
+            )
+        else:
+            text = f"Kafka{where} still does not answer ({self._held} client messages held back): {detail}"
+        record.msg, record.args, record.exc_info, record.exc_text = text, None, None, None
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
+        self._last_shown, self._held = now, 0
+        return True
+
+
 class PerBatchFilter(logging.Filter):
     """For people: the per-batch lines (``event="batch"``, one a second at full speed) are left to the
     JSON log and to ``--loglevel debug``; the progress line and the final summary say the same."""
@@ -177,18 +267,26 @@ class PerBatchFilter(logging.Filter):
         return getattr(record, "event", None) != "batch"
 
 
-def logging_config(level: str, fmt: LogFormat = "json", colors: bool = False) -> dict[str, Any]:
-    """The ``dictConfig`` for the worker (given to Faust) and the other commands."""
+def logging_config(
+    level: str, fmt: LogFormat = "json", colors: bool = False, kafka: str = ""
+) -> dict[str, Any]:
+    """The ``dictConfig`` for the worker (given to Faust) and the other commands; ``kafka``: the
+    bootstrap address named when the broker goes away."""
     level = level.upper()
     library_level = "DEBUG" if level == "DEBUG" else "WARNING"
-    filters = ["repeats"]
+    filters = ["startup_noise", "kafka_outage", "repeats"]
     if fmt == "console" and level != "DEBUG":
         filters.append("per_batch")
     return {
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"quotewire": {"()": make_formatter, "fmt": fmt, "colors": colors}},
-        "filters": {"repeats": {"()": RepeatFilter}, "per_batch": {"()": PerBatchFilter}},
+        "filters": {
+            "startup_noise": {"()": StartupNoiseFilter},
+            "kafka_outage": {"()": KafkaOutageFilter, "kafka": kafka},
+            "repeats": {"()": RepeatFilter},
+            "per_batch": {"()": PerBatchFilter},
+        },
         "handlers": {
             "stderr": {
                 "class": "logging.StreamHandler",
@@ -202,10 +300,11 @@ def logging_config(level: str, fmt: LogFormat = "json", colors: bool = False) ->
     }
 
 
-def configure_logging(level: str = "warning", requested: str = "auto") -> LogFormat:
+def configure_logging(level: str = "warning", requested: str = "auto", kafka: str = "") -> LogFormat:
     """Apply ``logging_config`` in this process (``auto``: console on a terminal); the format used."""
     fmt = resolve_format(requested)
-    logging.config.dictConfig(logging_config(level, fmt, colors=fmt == "console" and _isatty(sys.stderr)))
+    colors = fmt == "console" and _isatty(sys.stderr)
+    logging.config.dictConfig(logging_config(level, fmt, colors=colors, kafka=kafka))
     return fmt
 
 

@@ -267,7 +267,9 @@ def progress_report(before: Progress, now: Progress) -> tuple[str, dict[str, flo
     """The progress line (message, fields) from one tick to the next; None when nothing moved (an idle
     worker stays quiet)."""
     read = now.articles_in - before.articles_in
-    if read == 0 and now.dead_lettered == before.dead_lettered and now.lag == before.lag:
+    # The lag is news when it moved, except from unknown to 0 (partitions assigned, nothing waiting).
+    lag_moved = now.lag != before.lag and not (before.lag is None and not now.lag)
+    if read == 0 and now.dead_lettered == before.dead_lettered and not lag_moved:
         return None
     seconds = max(now.at - before.at, 1e-9)
     rate = read / seconds

@@ -14,7 +14,9 @@ import pytest
 from pipeline.errors import TransientError
 from pipeline.stream.logs import (
     LIBRARY_LOGGERS,
+    KafkaOutageFilter,
     RepeatFilter,
+    StartupNoiseFilter,
     held_back,
     logging_config,
     make_formatter,
@@ -103,7 +105,7 @@ def test_people_get_progress_not_a_line_per_batch() -> None:
     def shown(config: dict[str, object], record: logging.LogRecord) -> bool:
         handler = config["handlers"]["stderr"]  # type: ignore[index]
         named = config["filters"]  # type: ignore[index]
-        return all(named[f]["()"]().filter(record) for f in handler["filters"])
+        return all(named[f]["()"]().filter(record) for f in handler["filters"])  # fresh filters
 
     console, console_debug, json_info = (
         logging_config("info", "console"),
@@ -148,6 +150,64 @@ def test_a_repeated_warning_shows_once_then_rarely_with_the_count() -> None:
     assert all(repeats.filter(_record("pipeline.p", logging.INFO, "batch of %d", 6)) for _ in range(5))
 
 
+def test_startup_noise_of_a_new_cluster_is_held_back_only_at_start() -> None:
+    clock = _Clock()
+    quiet = StartupNoiseFilter(grace=60, clock=clock)
+    coordinator = "aiokafka.consumer.group_coordinator"
+    noise = _record(
+        coordinator,
+        logging.ERROR,
+        "Group Coordinator Request failed: [Error 15] %s",
+        "GroupCoordinatorNotAvailableError",
+    )
+    assert not quiet.filter(noise)
+    assert not quiet.filter(
+        _record(coordinator, logging.WARNING, "Marking the coordinator dead (node 1)for group g.")
+    )
+    # Anything else at start is shown: a broker that refuses connections, another library's error.
+    assert quiet.filter(_record("aiokafka.conn", logging.ERROR, "Unable connect to %r", "x:1"))
+    assert quiet.filter(_record("faust.worker", logging.ERROR, "GroupCoordinatorNotAvailable"))
+    clock.now += 61  # later, the same line means a coordinator that stays away: shown
+    assert quiet.filter(noise)
+
+
+def test_a_broker_going_away_is_one_line_with_the_fix_then_reminders() -> None:
+    clock = _Clock()
+    outage = KafkaOutageFilter(kafka="127.0.0.1:9092", every=300, clock=clock)
+    burst = [
+        _record(
+            "aiokafka.consumer.fetcher", logging.ERROR, "Failed fetch messages from 1: KafkaConnectionError"
+        ),
+        _record("aiokafka", logging.ERROR, "Unable connect to node with id 1: [Errno 111]"),
+        _record("aiokafka", logging.ERROR, "Unable to update metadata from [1]"),
+        _record(
+            "aiokafka.consumer.group_coordinator",
+            logging.ERROR,
+            "Heartbeat send request failed: NodeNotReadyError",
+        ),
+    ]
+    shown = [r for r in burst if outage.filter(r)]
+    assert shown == burst[:1]
+    line = shown[0].getMessage()
+    assert "Kafka at 127.0.0.1:9092 does not answer" in line and "quotewire devstack up" in line
+    assert shown[0].levelname == "WARNING"
+    reminders = []
+    for _ in range(160):  # aiokafka retrying every 2 s for 320 s while it stays away
+        clock.now += 2
+        record = _record("aiokafka", logging.ERROR, "Unable connect to node with id 1")
+        if outage.filter(record):
+            reminders.append(record.getMessage())
+    assert len(reminders) == 1  # one reminder after 5 minutes, counting the burst (3) and the retries
+    assert "still does not answer (152 client messages held back)" in reminders[0]
+    clock.now += 3600  # back for an hour, then away again: a new outage, a new first line
+    again = _record("aiokafka", logging.ERROR, "Unable connect to node with id 1")
+    assert outage.filter(again) and "does not answer (" in again.getMessage()
+    # Not about reachability, or not from aiokafka: untouched.
+    other = _record("aiokafka.producer", logging.ERROR, "Message too large")
+    assert outage.filter(other) and other.getMessage() == "Message too large"
+    assert outage.filter(_record("faust.worker", logging.ERROR, "Unable connect"))
+
+
 def test_held_back_silences_a_library_and_its_children_then_restores() -> None:
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
@@ -169,6 +229,8 @@ def test_held_back_silences_a_library_and_its_children_then_restores() -> None:
         # nothing moved: an idle worker says nothing
         (Progress(0, 10, 9, 1, 0), Progress(10, 10, 9, 1, 0), None),
         (Progress(0, 10, 9, 1, None), Progress(10, 10, 9, 1, None), None),
+        (Progress(0, 10, 9, 1, None), Progress(10, 10, 9, 1, 0), None),  # partitions assigned, none waiting
+        (Progress(0, 10, 9, 1, None), Progress(10, 10, 9, 1, 70), "lag 70"),  # assigned with a backlog
         # articles read: the rate over the interval, totals, this worker's lag
         (Progress(0, 10, 9, 1, 5), Progress(10, 60, 55, 2, 30), "5.0 articles/s (50 in 10 s)"),
         # the lag moved without reading (a backlog arriving): say so
