@@ -731,6 +731,9 @@ def _rule_personal_pronoun(ctx: _Context, mn: _Mention) -> ResolvedSpeaker | Non
     return mn.made(None, "PERSON", rule="pronoun.unresolved")
 
 
+_UNTAGGED_LOOKBACK_TOKENS = 150
+
+
 def _untagged_subject(ctx: _Context, before: int, gender: Gender | None) -> str | None:
     """A name the tagger did not call a person, as the subject of a sentence of the pronoun's paragraph
     (or the one before), whose first word is a first name of the pronoun's gender ("Leo Hart credits
@@ -739,7 +742,8 @@ def _untagged_subject(ctx: _Context, before: int, gender: Gender | None) -> str 
         return None
     doc = ctx.doc
     lowest = ctx.paragraph_of(before) - 1
-    for tok in reversed(doc[:before]):
+    # bounded look-back: two news paragraphs rarely reach it, and text without paragraphs stays linear
+    for tok in reversed(doc[max(0, before - _UNTAGGED_LOOKBACK_TOKENS) : before]):
         if ctx.paragraph_of(tok.i) < lowest:
             break
         if tok.dep_ not in _SUBJECT_DEPS or tok.pos_ != "PROPN" or _inside(ctx.quoted, tok.i):
