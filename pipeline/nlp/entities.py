@@ -228,7 +228,7 @@ def _words_of(text: str, tokens: Iterable[Token]) -> list[str]:
 
 
 def _person_range(
-    span: Span, titles: TitleLexicon, countries: CountryLexicon, text: str
+    span: Span, titles: TitleLexicon, countries: CountryLexicon, text: str, lower_words: _LowerWords
 ) -> tuple[int, int, list[str]]:
     """Token range and words of the name inside a PERSON span (titles and possessives trimmed)."""
     start, end = span.start, span.end
@@ -247,13 +247,19 @@ def _person_range(
         or doc[start].is_space
     ):
         start += 1
-    if end - start == 1 and start > 0 and _is_untagged_given_name(doc[start - 1], titles, countries):
+    if (
+        end - start == 1
+        and start > 0
+        and _is_untagged_given_name(doc[start - 1], titles, countries, lower_words)
+    ):
         start -= 1  # "Mamadou Dia" with only "Dia" tagged: the given name spaCy left out
     words = _clean_words(_words_of(text, doc[start:end]), titles)
     return start, end, words
 
 
-def _is_untagged_given_name(tok: Token, titles: TitleLexicon, countries: CountryLexicon) -> bool:
+def _is_untagged_given_name(
+    tok: Token, titles: TitleLexicon, countries: CountryLexicon, lower_words: _LowerWords
+) -> bool:
     low = tok.lower_
     return (
         tok.pos_ == "PROPN"
@@ -270,7 +276,7 @@ def _is_untagged_given_name(tok: Token, titles: TitleLexicon, countries: Country
         and not (low.endswith("s") and low[:-1] in titles.title_words)  # "Senators Rubio and Cruz"
         and low not in _CALENDAR_WORDS
         and not _in_title_case_line(tok)
-        and low not in _lower_words(tok.doc)  # "Liberal", "Calls": common words written in lower case too
+        and low not in lower_words  # "Liberal", "Calls": common words written in lower case too
     )
 
 
@@ -299,15 +305,19 @@ _CALENDAR_WORDS = frozenset(
 )
 
 
-def _lower_words(doc: Doc) -> frozenset[str]:
-    """Words the article also writes in lower case (computed once per Doc, only when needed)."""
-    key = "quotewire.lower_words"
-    cached = doc.user_data.get(key)
-    if isinstance(cached, frozenset):
-        return cached
-    words = frozenset(t.text for t in doc if t.is_lower)
-    doc.user_data[key] = words
-    return words
+class _LowerWords:
+    """Words the article also writes in lower case (computed once per analysis, only when needed)."""
+
+    __slots__ = ("_doc", "_words")
+
+    def __init__(self, doc: Doc) -> None:
+        self._doc = doc
+        self._words: frozenset[str] | None = None
+
+    def __contains__(self, word: object) -> bool:
+        if self._words is None:
+            self._words = frozenset(t.text for t in self._doc if t.is_lower)
+        return word in self._words
 
 
 def _in_title_case_line(tok: Token) -> bool:
@@ -361,9 +371,10 @@ class _Analysis:
 
 def _collect_mentions(a: _Analysis) -> None:
     """Every entity as a mention; a PERSON's name words without titles and possessives."""
+    lower_words = _LowerWords(a.doc)
     for ent in a.doc.ents:
         if ent.label_ == "PERSON":
-            start, end, words = _person_range(ent, a.titles, a.countries, a.text)
+            start, end, words = _person_range(ent, a.titles, a.countries, a.text, lower_words)
             if words:
                 a.mentions.append(_Mention(start, end, "PERSON", words, min(start, ent.start), ent.end))
                 continue
