@@ -434,6 +434,11 @@ def resolve_speakers(
             out[i] = floating
             if floating.rule == "floating.named_before":
                 previous = last_person = _Previous(floating.name, "PERSON", m.paragraph)
+            elif previous is not None:
+                # the speaker who just spoke again is as recent as this quote
+                if last_person is not None and last_person.name == previous.name:
+                    last_person = replace(last_person, paragraph=m.paragraph)
+                previous = replace(previous, paragraph=m.paragraph)
             continue
         resolved = _resolve_mention(ctx, _Mention.of(ctx, m, previous, last_person))
         out[i] = resolved
@@ -495,6 +500,7 @@ _MEDIUM_RULES = (  # 75-90% each, or too rare to tell
     "description.nearest_person",
     "description.last_speaker",
     "floating.next_in_paragraph",
+    "floating.resumes_previous",
 )
 RULE_CONFIDENCE: dict[str, SpeakerConfidence] = {
     **dict.fromkeys(_MEDIUM_RULES, "medium"),
@@ -526,7 +532,27 @@ def _floating_speaker(
         return ResolvedSpeaker(
             previous.name, None, previous.type, proper=previous.proper, rule="floating.continues_previous"
         )
+    if (
+        previous is not None
+        and previous.name
+        and m.paragraph - previous.paragraph == 2
+        and not _person_named_between(ctx, tokens.at_or_after(prev_end), tokens.before(m.start))
+    ):
+        # a paragraph of narration naming nobody, then the story goes back to its last speaker
+        return ResolvedSpeaker(
+            previous.name, None, previous.type, proper=previous.proper, rule="floating.resumes_previous"
+        )
     return None
+
+
+def _person_named_between(ctx: _Context, lo: int, hi: int) -> bool:
+    """Is a person named (outside quotations) in the tokens [lo, hi)?"""
+    k = bisect.bisect_left(ctx.person_starts, lo)
+    while k < len(ctx.people) and ctx.people[k].start < hi:
+        if not _inside(ctx.quoted, ctx.people[k].start):
+            return True
+        k += 1
+    return False
 
 
 def _named_before(

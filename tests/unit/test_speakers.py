@@ -484,3 +484,34 @@ def test_every_rule_has_a_known_name() -> None:
     assert len(names) == len(set(names))
     assert {"person_named", "pronoun.recent_speaker", "floating.named_before"} <= set(RULE_CONFIDENCE)
     assert set(RULE_CONFIDENCE.values()) <= {"high", "medium", "low"}
+
+
+_FLOOD = (
+    '"The river rose two metres overnight," said Paul Okoye, the town\'s mayor.\n\n'
+    '"We have never seen anything like it."\n\n'
+)
+# A floating quote after a paragraph of narration goes back to the last speaker, unless the narration
+# names someone else. (text, words inside the quote, speaker name, rule)
+RESUMES = [
+    (
+        _FLOOD
+        + 'For towns along the valley, the cleanup will take months.\n\n"We will rebuild every bridge."',
+        "rebuild every bridge",
+        "Paul Okoye",
+        "floating.resumes_previous",
+    ),
+    (
+        _FLOOD + 'Across the valley, Maria Lopez lost half of her herd.\n\n"We will rebuild every bridge."',
+        "rebuild every bridge",
+        None,
+        "unresolved",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "words", "name", "rule"), RESUMES)
+def test_floating_quote_resumes_the_last_speaker(
+    enricher: Enricher, text: str, words: str, name: str | None, rule: str
+) -> None:
+    speaker = _quote_containing(_quotes(enricher, text), words).speaker
+    assert (speaker.name, speaker.rule) == (name, rule)
