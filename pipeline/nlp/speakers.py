@@ -482,6 +482,7 @@ _MEDIUM_RULES = (  # 75-90% each, or too rare to tell
     "proper_name",
     "group",
     "plural_pronoun",
+    "plural_pronoun.organisation",
     "it",
     "pronoun.last_speaker",
     "pronoun.untagged_name",
@@ -721,7 +722,30 @@ def _rule_plural_pronoun(ctx: _Context, mn: _Mention) -> ResolvedSpeaker | None:
     previous = mn.previous
     if previous is not None and previous.type != "PERSON" and previous.name:
         return mn.again(previous)
+    org = _subject_organisation(ctx, mn.head)
+    if org is not None:
+        return mn.made(org, "ORG", rule="plural_pronoun.organisation")
     return mn.described("UNKNOWN", rule="plural_pronoun.group")
+
+
+def _subject_organisation(ctx: _Context, pronoun: Token) -> str | None:
+    """`they` can be an organisation: the one the previous sentence (same paragraph) is about, when an
+    organisation is its subject and no person is named in it (`The council voted to close the bridge.
+    "It is not safe," they said.`)."""
+    sent = pronoun.sent
+    if sent.start == 0:
+        return None
+    before = ctx.doc[sent.start - 1].sent
+    if ctx.paragraph_of(before.start) != ctx.paragraph_of(pronoun.i):
+        return None
+    if _person_named_between(ctx, before.start, pronoun.i):
+        return None
+    for tok in before:
+        if tok.dep_ in _SUBJECT_DEPS and tok.ent_type_ == "ORG" and not _inside(ctx.quoted, tok.i):
+            name = _entity_name(ctx.doc, tok.i)
+            generic = ctx.nouns is not None and name.lower() in ctx.nouns.business | ctx.nouns.own_name
+            return None if generic else name
+    return None
 
 
 def _rule_personal_pronoun(ctx: _Context, mn: _Mention) -> ResolvedSpeaker | None:

@@ -515,3 +515,36 @@ def test_floating_quote_resumes_the_last_speaker(
 ) -> None:
     speaker = _quote_containing(_quotes(enricher, text), words).speaker
     assert (speaker.name, speaker.rule) == (name, rule)
+
+
+# `they` can be an organisation: the subject of the sentence before, when nobody is named there.
+THEY = [
+    (
+        'The Harbor Council voted on Monday to close the bridge. "It is not safe for anyone," they said.',
+        "not safe",
+        "Harbor Council",
+        "ORG",
+    ),
+    # negatives: a group of people, and an organisation sentence that also names a person
+    (
+        'Farmers from the valley marched on Monday. "We want our land back," they said.',
+        "land back",
+        None,
+        "UNKNOWN",
+    ),
+    (
+        'The Harbor Council met Maria Lopez on Monday. "It is not safe for anyone," they said.',
+        "not safe",
+        None,
+        "UNKNOWN",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "words", "name", "kind"), THEY)
+def test_they_can_be_an_organisation(
+    enricher: Enricher, text: str, words: str, name: str | None, kind: str
+) -> None:
+    speaker = _quote_containing(_quotes(enricher, text), words).speaker
+    assert (speaker.name, speaker.type) == (name, kind)
+    assert speaker.mention == "they"
