@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 
 from pipeline.folding import fold
 from pipeline.models import CountrySource
-from pipeline.nlp.countries import CountryLexicon
+from pipeline.nlp.countries import CountryLexicon, doc_text
 from pipeline.nlp.entities import PersonMention
 from pipeline.nlp.quotes import QuoteMatch
 from pipeline.nlp.roles import SpeakerDescription
@@ -79,6 +79,10 @@ _CURRENCY = re.compile(
 _BASED = re.compile(r"([A-Z][\w.'\u2019]*(?: [A-Z][\w.'\u2019]*){0,2})-based\b")
 # How far left of a person's name a place may open their description ("Halifax radiation oncologist").
 _PLACE_PREMODIFIER_TOKENS = 5
+# Country words that name a town rather than the country ("Toronto", "Ottawa"): the place rule's.
+_TOWNS = frozenset({"place", "capital"})
+# How far an apposition after a name may run (", principal architect at Studio X, Carmel, Calif.,").
+_APPOSITION_TOKENS = 15
 _PREMODIFIER_STOP_POS = frozenset({"VERB", "AUX", "PRON", "SCONJ", "CCONJ", "ADP", "DET", "PUNCT", "NUM"})
 
 
@@ -254,6 +258,10 @@ def _organisation_rule(ev: _Evidence) -> tuple[str, ...] | None:
         codes = _org_after(ev.doc, end, ev)
         if codes:
             return codes
+    if ev.speaker.type in ("ORG", "UNKNOWN") and ev.mention is not None:
+        code = _org_context_country(ev.doc, ev.mention, ev)
+        if code:
+            return (code,)
     for desc in _descriptions(ev):
         for run in _CAPITALISED_RUN.findall(desc.role or ""):
             code = ev.lexicon.orgs.get(fold(run.rstrip(".")))  # "RCMP Sgt.": a known organisation
@@ -289,6 +297,46 @@ def _org_after(doc: Doc, end: int, ev: _Evidence) -> tuple[str, ...]:
         if codes and ev.article.choose(codes):
             return codes
     return ()
+
+
+def _org_context_country(doc: Doc, mention: Span, ev: _Evidence) -> str | None:
+    """A country word around an organisation's name: before it in its noun phrase ("the Belgian news
+    agency Belga") or in its apposition ("Abbey National, the second largest building society in the
+    U.K.,"): where an organisation is, unlike a person's posting, is its base."""
+    lo = mention.start
+    while lo > 0 and mention.start - lo < _PLACE_PREMODIFIER_TOKENS:
+        tok = doc[lo - 1]
+        if tok.is_space or tok.pos_ in _PREMODIFIER_STOP_POS or tok.i in ev.other_people:
+            break
+        lo -= 1
+    spans = [(lo, mention.start), _apposition(doc, mention.end)]
+    for start, end in spans:
+        if start >= end:
+            continue
+        first, last = doc[start].idx, doc[end - 1].idx + len(doc[end - 1].text)
+        for m in ev.lexicon.mentions(doc):
+            # a town ("Saskatoon police") is the place rule's: a local body of a named place
+            if (
+                first <= m.start
+                and m.end <= last
+                and ev.lexicon.kind_of(doc_text(doc)[m.start : m.end]) not in _TOWNS
+            ):
+                return m.code
+    return None
+
+
+def _apposition(doc: Doc, end: int) -> tuple[int, int]:
+    """Token range of the apposition right after a name: ", the second largest X in Y," (up to the
+    next comma, the sentence end or a verb); empty when no comma follows the name."""
+    if end >= len(doc) or doc[end].text != ",":
+        return end, end
+    k = end + 1
+    while k < len(doc) and k - end <= _APPOSITION_TOKENS:
+        tok = doc[k]
+        if tok.text in (",", ";", ".") or tok.is_sent_start or tok.pos_ in ("VERB", "AUX"):
+            break
+        k += 1
+    return end + 1, k
 
 
 def _place_rule(ev: _Evidence) -> tuple[str, ...] | None:
@@ -449,7 +497,11 @@ def profile_speakers(
     person's role and country hold for all their quotes: the most specific evidence of any of them.
     """
     article = article_countries(doc, lexicon, original_text)
-    doc_places = frozenset(fold(e.text) for e in doc.ents if e.label_ in _PLACE_LABELS)
+    # a name the article gives a person is no town, whatever spaCy tags it elsewhere ("Mark Norman")
+    person_words = {fold(w) for person in people for w in person.canonical.split()}
+    doc_places = frozenset(
+        fold(e.text) for e in doc.ents if e.label_ in _PLACE_LABELS and fold(e.text) not in person_words
+    )
     spans_of: dict[str, list[tuple[int, int]]] = {}
     named_tokens: dict[int, str] = {}
     for person in people:

@@ -66,6 +66,7 @@ def _speaker(enricher: Enricher, text: str, quote: str) -> Speaker:
             "organisation",
         ),
         ('The Pentagon said the drills were "routine".', "routine", "US", "organisation"),
+        ("The strike will end on Monday, the Belgian news agency Belga said.", "strike will end", "BE", "organisation"),
         # place: the speaker's own town
         # (a town of the gazetteer counts where the article uses it as a place: "Norman" or "Green"
         # are towns somewhere, and a person or a party in most stories)
@@ -124,6 +125,12 @@ def test_speaker_country(enricher: Enricher, text: str, quote: str, country: str
     [
         # a surname or a party that is also a town somewhere is no place
         ('Green leader Ann Norman said the result was "historic".', "historic"),
+        # a person's surname is no town, even where spaCy tags it as one
+        (
+            "Vice-Admiral Mark Norman was charged in Ottawa. Lawyers flew in from Norman.\n\n"
+            'Norman\'s lawyers said the case was "weak".',
+            "weak",
+        ),
         ('Mr Blair\'s official spokesman said the talks were "constructive".', "constructive"),
         # a dateline abroad, a story about other countries: not the speaker's country
         (
