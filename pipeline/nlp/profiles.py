@@ -79,6 +79,7 @@ _CURRENCY = re.compile(
 _BASED = re.compile(r"([A-Z][\w.'\u2019]*(?: [A-Z][\w.'\u2019]*){0,2})-based\b")
 # How far left of a person's name a place may open their description ("Halifax radiation oncologist").
 _PLACE_PREMODIFIER_TOKENS = 5
+_POSTING = re.compile(r"\b(?:to|in|at|near|toward|towards|across|outside)\b")
 # Country words that name a town rather than the country ("Toronto", "Ottawa"): the place rule's.
 _TOWNS = frozenset({"place", "capital"})
 # How far an apposition after a name may run (", principal architect at Studio X, Carmel, Calif.,").
@@ -258,7 +259,7 @@ def _organisation_rule(ev: _Evidence) -> tuple[str, ...] | None:
         codes = _org_after(ev.doc, end, ev)
         if codes:
             return codes
-    if ev.speaker.type in ("ORG", "UNKNOWN") and ev.mention is not None:
+    if ev.speaker.type != "PERSON" and ev.mention is not None:
         code = _org_context_country(ev.doc, ev.mention, ev)
         if code:
             return (code,)
@@ -345,7 +346,9 @@ def _place_rule(ev: _Evidence) -> tuple[str, ...] | None:
     Li, 45, of Moncton"). spaCy's small model tags rare towns as anything (Moncton as a person), so
     capitalised words are looked up whatever their label, other people's names excepted."""
     doc = ev.doc
-    texts = [d.role or "" for d in _descriptions(ev)]
+    # a role's place, up to a posting ("ambassador to France", "manager in Manitoba" say where they
+    # work, not whose they are)
+    texts = [_POSTING.split(d.role or "", maxsplit=1)[0] for d in _descriptions(ev)]
     own_name = (
         any(start < ev.mention.end and ev.mention.start < end for start, end in ev.person_spans)
         if ev.mention is not None

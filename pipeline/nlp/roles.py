@@ -139,10 +139,24 @@ def _is_title_token(tok: Token, lex: TitleLexicon) -> bool:
     low = tok.lower_
     if lex.is_role_word(low):
         return True
+    if _descriptive_word(tok):
+        return True
     if not (tok.text[:1].isupper() and tok.pos_ in ("PROPN", "NOUN", "ADJ")):
         return False
     # A capital at a sentence start says nothing, unless spaCy saw a place, people or organisation.
     return not tok.is_sent_start or tok.ent_type_ in ("GPE", "NORP", "LOC", "ORG")
+
+
+def _descriptive_word(tok: Token) -> bool:
+    """A lower-case noun or adjective that modifies what follows ("infrastructure critic", "radiation
+    oncologist", "volunteer media coordinator" before a name): news copy's descriptive titles."""
+    return (
+        tok.text.islower()
+        and tok.is_alpha
+        and tok.pos_ in ("NOUN", "ADJ")
+        and tok.dep_ in ("compound", "amod", "nmod", "nsubj", "appos", "npadvmod", "dep")
+        and tok.head.i > tok.i
+    )
 
 
 def _premodifiers(doc: Doc, start: int, lex: TitleLexicon) -> list[Token]:
@@ -246,7 +260,10 @@ def _split_title(
         if lex.is_role_word(tok.lower_):
             seen_role_word = True
     role = _trim(role, lex)
-    if role and not _is_role_phrase(_text_of(role) or "", lex):
+    # "former Conservative infrastructure critic Michael Chong": a common noun right before the name
+    # heads a descriptive title even when no title list knows it
+    descriptive = bool(role) and role[-1].pos_ == "NOUN" and role[-1].text.islower()
+    if role and not descriptive and not _is_role_phrase(_text_of(role) or "", lex):
         # "Earlier", "TROUT BROOK" or "Press" (of "The Canadian Press") is not a title; right after
         # organisation words it is the rest of the organisation's name.
         if org and role[0].i == org[-1].i + 1:
@@ -281,10 +298,94 @@ def _appositions(head: Token, lex: TitleLexicon) -> list[Token]:
             if lex.is_role_word(cand.lower_) or cand.dep_ not in ("pobj", "prep"):
                 break
             cand = cand.head
-        # Only a role noun: "TROUT BROOK, N.B. — Kevin Vickers" (a dateline) is parsed the same way.
-        if lex.is_role_word(cand.lower_) and cand.ent_type_ not in ("PERSON", "GPE") and cand.i < head.i:
+        # Only a role noun, known or common ("DeLaet's agent, Danny Fritz,"): "TROUT BROOK, N.B. —
+        # Kevin Vickers" (a dateline) is parsed the same way.
+        role_noun = lex.is_role_word(cand.lower_) or (cand.pos_ == "NOUN" and cand.text.islower())
+        if role_noun and cand.ent_type_ not in ("PERSON", "GPE") and cand.i < head.i:
             out.append(cand)
+    out.extend(_relative_roles(head))
     return out
+
+
+# "X, who is Y": the verbs of a relative clause that give its subject a role.
+_ROLE_VERBS = frozenset({"be", "become", "serve", "remain"})
+
+
+def _relative_roles(head: Token) -> list[Token]:
+    """The role noun of "Name, who is / became / serves as Y," ("Kevin Vickers, who became Canada's
+    ambassador to Ireland")."""
+    out: list[Token] = []
+    for clause in head.children:
+        if clause.dep_ != "relcl" or clause.lemma_ not in _ROLE_VERBS:
+            continue
+        if not any(c.dep_ == "nsubj" and c.lower_ == "who" for c in clause.children):
+            continue
+        for c in clause.children:
+            if c.dep_ in ("attr", "oprd") and c.pos_ in _NOUNISH:
+                out.append(c)
+            elif c.dep_ == "prep" and c.lower_ == "as":
+                out.extend(g for g in c.children if g.dep_ == "pobj" and g.pos_ in _NOUNISH)
+    return out
+
+
+# How long an apposition read from the surface may be ("Jo Li, health promotion and nutrition manager
+# with Heart and Stroke in Manitoba, said").
+_MAX_APPOSITION_TOKENS = 16
+# After these a place is a posting or a location, not the person's side ("ambassador to France").
+_POSTING_PREPS = frozenset({"to", "in", "at", "near", "toward", "towards", "across", "outside"})
+
+
+def _surface_apposition(doc: Doc, k: int, lex: TitleLexicon, countries: dict[int, str]) -> SpeakerDescription:
+    """ "Name, <role>," read from the words when the parser missed the apposition ("Navdeep Bains,
+    Minister of Innovation, Science and Economic Development, said"): the words up to the next comma,
+    an age skipped ("Jo Li, 45, a nurse,"), kept only when a title or role word is among them."""
+    for _segment in range(2):
+        if k >= len(doc) or doc[k].text != ",":
+            return SpeakerDescription()
+        j = k + 1
+        while j < len(doc) and j - k <= _MAX_APPOSITION_TOKENS:
+            tok = doc[j]
+            if (
+                tok.text in (",", ";", "(", ")")
+                or tok.is_sent_start
+                or tok.is_space
+                or tok.pos_ in ("VERB", "AUX")
+            ):
+                break
+            if tok.is_quote:
+                return SpeakerDescription()
+            j += 1
+        if _names_someone(doc, k + 1, j, lex):
+            return SpeakerDescription()  # "Jo Li, Tom Fry and ..." is a list of people, not a role
+        words = _trim(list(doc[k + 1 : j]), lex)
+        if words and all(t.like_num for t in words):
+            k = j  # an age: the role may follow
+            continue
+        if not words or j - k > _MAX_APPOSITION_TOKENS:
+            return SpeakerDescription()
+        if not any(lex.is_role_word(t.lower_) and t.pos_ in _NOUNISH for t in words):
+            return SpeakerDescription()
+        role = _text_of(words)
+        country: str | None = None
+        for t in words:
+            if t.lower_ in _POSTING_PREPS:
+                break
+            country = country or countries.get(t.i)
+        return SpeakerDescription(role=role, country=country, groups=lex.groups_of(role or ""))
+    return SpeakerDescription()
+
+
+def _names_someone(doc: Doc, start: int, end: int, lex: TitleLexicon) -> bool:
+    """Does a person's name lie in tokens [start, end)? A "person" made of a title ("Liberal MLA",
+    which the small model tags PERSON) names nobody."""
+    from pipeline.nlp.entities import analyse_entities  # roles <- entities, never the other way
+
+    return any(
+        p.start < end
+        and start < p.end
+        and not any(lex.is_role_word(doc[i].lower_) for i in range(p.start, p.end))
+        for p in analyse_entities(doc).persons.persons
+    )
 
 
 def _until_clause(tokens: list[Token]) -> list[Token]:
@@ -346,8 +447,33 @@ def _describe_noun(
             role_tokens = role_tokens[:k]  # "ambassador to Turkey, Taras Hnatyuk": stop at the name
             break
     role_tokens = _trim(role_tokens, lex)
+    if role_tokens and role_tokens[-1].text[:1].isupper():
+        role_tokens = [*role_tokens, *_name_list_tail(doc, role_tokens[-1].i + 1)]
     role = _text_of(role_tokens)
     return SpeakerDescription(role=role, country=country, org=org, groups=lex.groups_of(role or ""))
+
+
+def _name_list_tail(doc: Doc, k: int) -> list[Token]:
+    """The rest of a name listing its parts ("Minister of Innovation[, Science and Economic
+    Development]"): ", Capitalised words" segments ending in "and Capitalised words", or nothing."""
+    j = k
+    tail: list[Token] = []
+    while j < len(doc) and doc[j].text == ",":
+        seg = j + 1
+        while seg < len(doc) and doc[seg].text[:1].isupper() and doc[seg].is_alpha:
+            seg += 1
+        if seg == j + 1:
+            return []
+        tail.extend(doc[j:seg])
+        j = seg
+        if j < len(doc) and doc[j].lower_ == "and":
+            end = j + 1
+            while end < len(doc) and doc[end].text[:1].isupper() and doc[end].is_alpha:
+                end += 1
+            out = [*tail, *doc[j:end]] if end > j + 1 else []
+            people = _person_tokens(doc)  # "Minister of Finance, Tom Fry and Jo Li": people, not parts
+            return [] if any(t.i in people for t in out) else out
+    return []
 
 
 def _describe_person(
@@ -381,11 +507,14 @@ def _describe_person(
         head = head.head
     for noun in _appositions(head, lex):
         found = _describe_noun(noun, lex, lexicon, countries)
-        if found.role and not _is_role_phrase(noun.text, lex):
-            # "Konrad Gajewski, University of Ottawa": an affiliation, not a role.
+        if found.role and not _is_role_phrase(noun.text, lex) and noun.pos_ == "PROPN":
+            # "Konrad Gajewski, University of Ottawa": an affiliation, not a role ("Lorne Fitch, a
+            # retired biologist": a common noun is a role whether or not a title list knows it).
             org = found.role if noun.pos_ == "PROPN" else found.org
             found = SpeakerDescription(None, found.country, org, frozenset())
         desc = desc.merged(found)
+    if desc.role is None:
+        desc = desc.merged(_surface_apposition(doc, last.i + 1, lex, countries))
     if desc.org and _PARTY_STATE_ORG.match(desc.org):
         desc = SpeakerDescription(desc.role, desc.country, None, desc.groups)  # "(D-Mo.": not an org
     if desc.country is None and desc.org:
@@ -434,4 +563,45 @@ def _describe_other(
     )
     if not is_org:
         return SpeakerDescription()
-    return SpeakerDescription(org=text, country=code)
+    # what the article calls the organisation: its role (no role groups: they serve person matching)
+    return SpeakerDescription(role=_org_role(doc, span, lex), org=text, country=code)
+
+
+# How far an organisation's description reaches before its name ("the British aid group Gatsby").
+_MAX_ORG_PREMODIFIER_TOKENS = 5
+_MAX_ORG_APPOSITION_TOKENS = 12
+
+
+def _org_role(doc: Doc, span: Span, lex: TitleLexicon) -> str | None:
+    """An organisation's description: the common-noun phrase before its name ("the British aid group
+    Gatsby" -> "British aid group") or its apposition (", a Quebec-based engineering firm,")."""
+    j = span.start
+    while j > 0 and span.start - j < _MAX_ORG_PREMODIFIER_TOKENS:
+        tok = doc[j - 1]
+        if tok.is_space or tok.is_punct or tok.pos_ not in ("NOUN", "ADJ", "PROPN") or tok.is_sent_start:
+            break
+        if tok.pos_ == "PROPN" and tok.ent_type_ not in _PLACE_LABELS:
+            break  # another name, not a description
+        j -= 1
+    before = list(doc[j : span.start])
+    if before and before[-1].pos_ == "NOUN" and before[-1].text.islower():
+        return _text_of(before)
+    k = span.end
+    if k < len(doc) and doc[k].text == ",":
+        end = k + 1
+        while end < len(doc) and end - k <= _MAX_ORG_APPOSITION_TOKENS:
+            tok = doc[end]
+            if (
+                tok.text in (",", ";", "(", ")")
+                or tok.is_sent_start
+                or tok.pos_ in ("VERB", "AUX")
+                or tok.is_quote
+            ):
+                break
+            end += 1
+        words = list(doc[k + 1 : end])
+        if words and words[0].pos_ == "DET" and end - k <= _MAX_ORG_APPOSITION_TOKENS:
+            nouns = [t for t in words if t.pos_ == "NOUN" and t.text.islower()]
+            if nouns:
+                return _text_of(_trim(words, lex))
+    return None

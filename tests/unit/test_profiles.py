@@ -66,7 +66,12 @@ def _speaker(enricher: Enricher, text: str, quote: str) -> Speaker:
             "organisation",
         ),
         ('The Pentagon said the drills were "routine".', "routine", "US", "organisation"),
-        ("The strike will end on Monday, the Belgian news agency Belga said.", "strike will end", "BE", "organisation"),
+        (
+            "The strike will end on Monday, the Belgian news agency Belga said.",
+            "strike will end",
+            "BE",
+            "organisation",
+        ),
         # place: the speaker's own town
         # (a town of the gazetteer counts where the article uses it as a place: "Norman" or "Green"
         # are towns somewhere, and a person or a party in most stories)
@@ -232,3 +237,81 @@ def test_halifax_is_settled_by_the_article(lexicon: CountryLexicon) -> None:
     assert codes[:2] == ("CA", "GB")
     assert ArticleCountries({"GB": 3}).choose(codes) == "GB"
     assert ArticleCountries({"CA": 3}).choose(codes) == "CA"
+
+
+@pytest.mark.parametrize(
+    ("text", "quote", "role"),
+    [
+        # apposition with a common noun no title list knows
+        (
+            '"We need water," said Lorne Hale, a retired Alberta wildlife biologist, on Sunday.',
+            "need water",
+            "retired wildlife biologist",
+        ),
+        # a descriptive title before the name, in full
+        (
+            '"It will cost more," former Conservative infrastructure critic Mike Chong said.',
+            "cost more",
+            "former Conservative infrastructure critic",
+        ),
+        (
+            'Shadow home secretary Dan Reeve said the plan was "unworkable".',
+            "unworkable",
+            "Shadow home secretary",
+        ),
+        (
+            'Lord Chief Justice Peter Lane said the sentence was "too lenient".',
+            "too lenient",
+            "Lord Chief Justice",
+        ),
+        (
+            'Chancellor of the Exchequer Paul Dane said borrowing would fall "sharply".',
+            "sharply",
+            "Chancellor of the Exchequer",
+        ),
+        # "X, who is Y"
+        (
+            'Kevin Vane, who became Canada\'s ambassador to Ireland, said the visit was "moving".',
+            "moving",
+            "ambassador to Ireland",
+        ),
+        # an apposition the parser misses, read from the words
+        (
+            "Nadia Bains, Minister of Innovation, Science and Economic Development, "
+            'said the fund was "full".',
+            "fund was",
+            "Minister of Innovation, Science and Economic Development",
+        ),
+        ('"It hurts," said Jo Li, 45, a nurse from Moncton.', "It hurts", "nurse from Moncton"),
+        # names listed after a title are not part of it
+        (
+            '"No comment," said the Minister of Finance, Tom Fry and Jo Li.',
+            "No comment",
+            "Minister of Finance",
+        ),
+        # "A spokesman for X, Y,"
+        (
+            'A spokesman for Valero, Steve Fry, said the refinery was "shut".',
+            "refinery",
+            "spokesman for Valero",
+        ),
+        # an organisation's description
+        ("The British aid group Hopewell said its director was among the dead.", "director", "aid group"),
+    ],
+)
+def test_speaker_role(enricher: Enricher, text: str, quote: str, role: str) -> None:
+    assert _speaker(enricher, text, quote).role == role
+
+
+@pytest.mark.parametrize(
+    ("text", "quote"),
+    [
+        # never a neighbour's role: Tony Blair is not the Tory leader he met
+        ('Tony Blair met Tory leader Michael Howard. Blair said the talks were "useful".', "useful"),
+        ('"It hurts," said Jo Li, Tom Fry and Ann Cole.', "It hurts"),  # a list of people is no role
+        ('"We won," said Jo Li, adding that the team was "tired".', "We won"),
+        ("Acme Corp said profits rose 4 percent in the quarter.", "profits rose"),
+    ],
+)
+def test_no_role_from_neighbours(enricher: Enricher, text: str, quote: str) -> None:
+    assert _speaker(enricher, text, quote).role is None
