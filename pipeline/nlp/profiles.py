@@ -25,6 +25,7 @@ and nothing after it is tried.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
 from collections.abc import Callable, Collection, Sequence
@@ -34,7 +35,7 @@ from typing import TYPE_CHECKING
 
 from pipeline.folding import fold
 from pipeline.models import CountrySource
-from pipeline.nlp.countries import CountryLexicon, doc_text
+from pipeline.nlp.countries import CountryLexicon, CountryMention, doc_text
 from pipeline.nlp.entities import PersonMention
 from pipeline.nlp.quotes import QuoteMatch
 from pipeline.nlp.roles import SpeakerDescription
@@ -191,7 +192,9 @@ class _Evidence:
     own: SpeakerDescription | None  # this mention's description
     mention: Span | None
     person_spans: tuple[tuple[int, int], ...]  # token ranges of the person's mentions
-    other_people: frozenset[int]  # tokens of other people's multi-word names ("Obama" of Barack Obama)
+    named_tokens: dict[int, str]  # token -> the multi-word name it is part of ("Obama" of Barack Obama)
+    mentions: tuple[CountryMention, ...]  # the document's country words, in text order
+    mention_starts: tuple[int, ...]
     doc_places: frozenset[str]  # folded names spaCy tags as places somewhere in the article
     channel: Callable[[], str | None]  # the outlet's country, read only when the rules get that far
 
@@ -199,6 +202,12 @@ class _Evidence:
 # A rule: evidence -> candidate countries (empty: no evidence), or None for "has no country" (stop).
 _Rule = Callable[[_Evidence], "tuple[str, ...] | None"]
 _NO_COUNTRY: tuple[str, ...] = ()
+
+
+def _other_person(ev: _Evidence, i: int) -> bool:
+    """Is token ``i`` part of someone else's name?"""
+    name = ev.named_tokens.get(i)
+    return name is not None and name != ev.speaker.name
 
 
 def _descriptions(ev: _Evidence) -> list[SpeakerDescription]:
@@ -307,7 +316,7 @@ def _org_context_country(doc: Doc, mention: Span, ev: _Evidence) -> str | None:
     lo = mention.start
     while lo > 0 and mention.start - lo < _PLACE_PREMODIFIER_TOKENS:
         tok = doc[lo - 1]
-        if tok.is_space or tok.pos_ in _PREMODIFIER_STOP_POS or tok.i in ev.other_people:
+        if tok.is_space or tok.pos_ in _PREMODIFIER_STOP_POS or _other_person(ev, tok.i):
             break
         lo -= 1
     spans = [(lo, mention.start), _apposition(doc, mention.end)]
@@ -315,14 +324,13 @@ def _org_context_country(doc: Doc, mention: Span, ev: _Evidence) -> str | None:
         if start >= end:
             continue
         first, last = doc[start].idx, doc[end - 1].idx + len(doc[end - 1].text)
-        for m in ev.lexicon.mentions(doc):
+        k = bisect.bisect_left(ev.mention_starts, first)
+        while k < len(ev.mentions) and ev.mentions[k].end <= last:
+            m = ev.mentions[k]
             # a town ("Saskatoon police") is the place rule's: a local body of a named place
-            if (
-                first <= m.start
-                and m.end <= last
-                and ev.lexicon.kind_of(doc_text(doc)[m.start : m.end]) not in _TOWNS
-            ):
+            if ev.lexicon.kind_of(doc_text(doc)[m.start : m.end]) not in _TOWNS:
                 return m.code
+            k += 1
     return None
 
 
@@ -394,7 +402,7 @@ def _place_word(tok: Token, ev: _Evidence) -> bool:
     return (
         tok.text[:1].isupper()
         and tok.pos_ in ("PROPN", "NOUN", "ADJ", "ADV")
-        and tok.i not in ev.other_people
+        and not _other_person(ev, tok.i)
     )
 
 
@@ -404,7 +412,7 @@ def _premodifier_text(doc: Doc, start: int, ev: _Evidence) -> str:
     j = start
     while j > 0 and start - j < _PLACE_PREMODIFIER_TOKENS:
         tok = doc[j - 1]
-        if tok.is_space or tok.pos_ in _PREMODIFIER_STOP_POS or tok.i in ev.other_people:
+        if tok.is_space or tok.pos_ in _PREMODIFIER_STOP_POS or _other_person(ev, tok.i):
             break
         j -= 1
     return doc[j:start].text
@@ -431,13 +439,6 @@ def _place_after(doc: Doc, end: int, ev: _Evidence) -> tuple[str, ...]:
         if len(region) == 1:
             return region
     return _places_in(doc[k:stop].text, ev.lexicon, ev.doc_places)
-
-
-def _entity_at(doc: Doc, i: int) -> Span | None:
-    """The entity starting at token ``i``."""
-    if i >= len(doc) or doc[i].ent_iob_ != "B":
-        return None
-    return next((e for e in doc.ents if e.start == i), None)
 
 
 def _placeless(ev: _Evidence) -> bool:
@@ -505,6 +506,8 @@ def profile_speakers(
     doc_places = frozenset(
         fold(e.text) for e in doc.ents if e.label_ in _PLACE_LABELS and fold(e.text) not in person_words
     )
+    mentions = tuple(lexicon.mentions(doc))
+    mention_starts = tuple(m.start for m in mentions)
     spans_of: dict[str, list[tuple[int, int]]] = {}
     named_tokens: dict[int, str] = {}
     for person in people:
@@ -512,6 +515,7 @@ def profile_speakers(
         if " " in person.canonical:
             named_tokens.update((i, person.canonical) for i in range(person.start, person.end))
     out: list[SpeakerProfile] = []
+    decided: dict[tuple[object, ...], tuple[str | None, CountrySource | None]] = {}
     for m, r in zip(matches, resolved, strict=True):
         known = people_desc.get(r.name or "") if r.type == "PERSON" else None
         mention: Span | None = None
@@ -531,11 +535,27 @@ def profile_speakers(
             own=own,
             mention=mention,
             person_spans=tuple(spans_of.get(r.name or "", ())) if r.type == "PERSON" else (),
-            other_people=frozenset(i for i, name in named_tokens.items() if name != r.name),
+            named_tokens=named_tokens,
+            mentions=mentions,
+            mention_starts=mention_starts,
             doc_places=doc_places,
             channel=partial(_channel_country, doc, m.cue_token, describe),
         )
-        country, source = speaker_country(ev)
+        # one person's evidence is read once, not once per quote (an article quoting someone a thousand
+        # times costs one reading): the key is what can differ between their quotes
+        own_words = (
+            None if mention is None or _overlaps(mention, ev.person_spans) else (mention.start, mention.end)
+        )
+        key = (
+            r.name,
+            r.type,
+            own_words,
+            r.mention_start if r.name is None else None,
+            _channel_cue(doc, m.cue_token),
+        )
+        if key not in decided:
+            decided[key] = speaker_country(ev)
+        country, source = decided[key]
         out.append(SpeakerProfile(role, country, source))
     # a person's role and country established by one quote hold for the others: the most specific
     best: dict[str, SpeakerProfile] = {}
@@ -555,6 +575,18 @@ def profile_speakers(
         best.get(r.name or "", p) if r.type == "PERSON" and r.name else p
         for p, r in zip(out, resolved, strict=True)
     ]
+
+
+def _overlaps(span: Span, ranges: Sequence[tuple[int, int]]) -> bool:
+    return any(start < span.end and span.start < end for start, end in ranges)
+
+
+def _channel_cue(doc: Doc, cue: int | None) -> int | None:
+    """The cue when it names a channel (its country may differ between quotes), else None."""
+    if cue is None:
+        return None
+    has_channel = any(c.dep_ == "prep" and c.lower_ in _CHANNEL_PREPS for c in doc[cue].children)
+    return cue if has_channel else None
 
 
 def _channel_country(doc: Doc, cue: int | None, describe: Describe) -> str | None:

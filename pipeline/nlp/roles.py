@@ -378,14 +378,26 @@ def _surface_apposition(doc: Doc, k: int, lex: TitleLexicon, countries: dict[int
 def _names_someone(doc: Doc, start: int, end: int, lex: TitleLexicon) -> bool:
     """Does a person's name lie in tokens [start, end)? A "person" made of a title ("Liberal MLA",
     which the small model tags PERSON) names nobody."""
+    named = _named_tokens(doc, lex)
+    return any(i in named for i in range(start, end))
+
+
+def _named_tokens(doc: Doc, lex: TitleLexicon) -> frozenset[int]:
+    """Tokens of the person mentions that hold no title word (computed once per Doc)."""
+    key = "quotewire.named_person_tokens"
+    cached = doc.user_data.get(key)
+    if isinstance(cached, frozenset):
+        return cached
     from pipeline.nlp.entities import analyse_entities  # roles <- entities, never the other way
 
-    return any(
-        p.start < end
-        and start < p.end
-        and not any(lex.is_role_word(doc[i].lower_) for i in range(p.start, p.end))
+    out = frozenset(
+        i
         for p in analyse_entities(doc).persons.persons
+        if not any(lex.is_role_word(doc[k].lower_) for k in range(p.start, p.end))
+        for i in range(p.start, p.end)
     )
+    doc.user_data[key] = out
+    return out
 
 
 def _until_clause(tokens: list[Token]) -> list[Token]:
