@@ -145,6 +145,7 @@ class QuoteFilters:
     until: str | None
     source: str | None
     kind: QuoteKind | None
+    language: str | None = None
 
 
 def quote_filters(
@@ -190,8 +191,16 @@ def quote_filters(
         str | None, Query(max_length=200, description="Source, any case: TASS, Reuters, BBC News.")
     ] = None,
     kind: Annotated[QuoteKind | None, Query(description="direct, mixed (partial quote) or indirect.")] = None,
+    language: Annotated[
+        str | None,
+        Query(
+            max_length=3,
+            description="Article language, ISO 639-1 as detected at ingest (en, de, ru, und).",
+            examples=["en", "de"],
+        ),
+    ] = None,
 ) -> QuoteFilters:
-    return QuoteFilters(person, country, mentioned, text, since, until, source, kind)
+    return QuoteFilters(person, country, mentioned, text, since, until, source, kind, language)
 
 
 Filters = Annotated[QuoteFilters, Depends(quote_filters)]

@@ -74,6 +74,18 @@ def _iso(moment: datetime | None) -> str | None:
     return None if moment is None else _utc(moment).isoformat()
 
 
+def _placement(article: EnrichedArticle) -> Document:
+    """Where an article sits on the timeline and in date filters: its ``published`` date, else (an
+    undated article, or a date that could not be read) the time it was received, flagged
+    ``date_estimated`` so a reader can tell; and its language, for the language filter."""
+    placed = article.published or article.received
+    return {
+        "published": _iso(placed),
+        "date_estimated": article.published is None and article.received is not None,
+        "language": article.language,
+    }
+
+
 def article_version(article: EnrichedArticle) -> int:
     """External version of an article: epoch milliseconds of ``version``, else ``published``, else 0."""
     moment = article.version or article.published
@@ -98,7 +110,7 @@ def quote_document(
         "article_version": version,
         "headline": article.headline,
         "source": article.source,
-        "published": _iso(article.published),
+        **_placement(article),
         "url": article.url,
         "position": position,
         "start": quote.start,
@@ -150,7 +162,9 @@ def to_documents(
         "headline": article.headline,
         "text": article.text,
         "source": article.source,
-        "published": _iso(article.published),
+        **_placement(article),
+        "received": _iso(article.received),
+        "warnings": list(article.warnings),
         "url": article.url,
         "entities": [
             {"text": e.text, "label": e.label, "canonical": e.canonical, "start": e.start, "end": e.end}

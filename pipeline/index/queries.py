@@ -12,7 +12,8 @@ text into ``match``/``match_phrase``, everything else into ``term``/``range``. T
   country lexicon; the speaker's country, or with ``mentioned`` also countries named in the quote.
 * text -- ``match`` on the quote (``english`` analyzer: stems, stop words) with most words required,
   a phrase match adding to the score, highlighted (HTML-escaped, ``<mark>`` tags).
-* source (case/accent-insensitive exact), since/until on ``published``, kind.
+* source (case/accent-insensitive exact), since/until on ``published`` (an undated article's received
+  time, flagged ``date_estimated``), kind, language.
 * sort -- by relevance when there is text or a person, else newest first; ties broken by date, then
   article and position, so paging is stable.
 * facets -- top speakers, speaker countries, countries mentioned, kinds, sources, quotes over time.
@@ -65,15 +66,22 @@ class QuoteQuery(BaseModel):
     since: datetime | None = None
     until: datetime | None = None
     kind: QuoteKind | None = None
+    # ISO 639-1 of the article (detected at the edge, pipeline.ingest.language): "en", "de", "und".
+    language: str | None = Field(default=None, pattern=r"^[a-z]{2,3}$", description="article language")
     limit: int = Field(default=20, ge=1, le=100)
     offset: int = Field(default=0, ge=0)
     facets: bool = True
     interval: Interval = "month"
 
-    @field_validator("person", "country", "text", "source", mode="before")
+    @field_validator("person", "country", "text", "source", "language", mode="before")
     @classmethod
     def _blank_is_none(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("language", mode="before")
+    @classmethod
+    def _lower(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("since", mode="before")
     @classmethod
@@ -293,6 +301,8 @@ def filter_query(
         filters.append({"term": {"source": query.source}})
     if query.kind:
         filters.append({"term": {"kind": query.kind}})
+    if query.language:
+        filters.append({"term": {"language": query.language}})
     dates = date_clause(query.since, query.until)
     if dates:
         filters.append(dates)

@@ -104,6 +104,9 @@ def test_filters_narrow_and_combine(api: TestClient) -> None:
     assert _quotes(api, person="Antonov", since="2030-01-01")["total"] == 0
     assert _quotes(api, person="Antonov", until="2023-08-16")["total"] == 0
     assert _quotes(api, person="Antonov", **ON_SEED_DAY)["total"] == antonov["total"]
+    # Every test article is English (detected at ingest): the language filter keeps or drops them all.
+    assert _quotes(api, person="Antonov", language="en")["total"] == antonov["total"]
+    assert _quotes(api, person="Antonov", language="DE")["total"] == 0
 
     prisoners = _quotes(api, person="Antonov", text="prisoner exchanges")
     assert 1 <= prisoners["total"] < antonov["total"]
@@ -298,6 +301,8 @@ def test_page_docs_and_openapi_are_served(api: TestClient) -> None:
         ("/quotes", {"offset": -1}, "offset", "greater than or equal to 0"),
         ("/quotes", {"offset": 9990, "limit": 20}, None, "offset + limit must be at most 10000"),
         ("/quotes", {"kind": "quoted"}, "kind", "'direct', 'mixed' or 'indirect'"),
+        ("/quotes", {"language": "german"}, "language", "at most 3 characters"),
+        ("/quotes", {"language": "d1"}, "language", "match pattern"),
         ("/quotes", {"interval": "hour"}, "interval", "'day', 'week', 'month' or 'year'"),
         ("/quotes", {"person": "!!!"}, None, "has no letters or digits"),
         ("/quotes", {"person": "x" * 201}, "person", "at most 200 characters"),

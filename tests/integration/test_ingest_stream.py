@@ -82,3 +82,16 @@ def test_formats_headers_and_poison_on_the_stream(
     assert enriched["undated"]["warnings"] == ["date: published unreadable date 'someday'"]
     assert enriched["de-1"]["language"] == "de"
     assert enriched["de-1"]["warnings"][0].startswith("language: de")
+
+    # In the index: the undated article sits at its received time, flagged; the language filters.
+    undated = index.quotes("undated")
+    assert undated and all(q["date_estimated"] and q["published"] for q in undated)
+    assert not any(q["date_estimated"] for q in index.quotes("text-with-header"))
+    recent = run_cli(settings, "search", "--since", "2025-01-01", "--json", "--limit", "50")
+    assert {json.loads(line)["article_id"] for line in recent.stdout.splitlines() if line.strip()} == {
+        "undated"
+    }
+    english = run_cli(settings, "search", "--language", "en", "--json", "--limit", "50")
+    assert len([line for line in english.stdout.splitlines() if line.strip()]) == 6
+    german = run_cli(settings, "search", "--language", "de", "--json")
+    assert german.returncode == 0 and not german.stdout.strip()

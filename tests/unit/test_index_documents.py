@@ -136,3 +136,34 @@ def test_different_articles_different_ids() -> None:
     assert article_doc_id("a") != article_doc_id("b")
     assert quote_doc_id("a", "same words", 0) != quote_doc_id("b", "same words", 0)
     assert quote_doc_id("a", "one", 0) != quote_doc_id("a", "two", 0)
+
+
+RECEIVED = datetime(2024, 6, 2, 8, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("published", "received", "placed", "estimated"),
+    [
+        (WHEN, RECEIVED, "2023-08-17T12:00:00+00:00", False),  # dated: its own date
+        (None, RECEIVED, "2024-06-02T08:00:00+00:00", True),  # undated: placed by when it arrived
+        (None, None, None, False),  # nothing known (an article from before `received` existed)
+    ],
+)
+def test_undated_articles_are_placed_by_received_time_and_flagged(
+    published: datetime | None, received: datetime | None, placed: str | None, estimated: bool
+) -> None:
+    docs = to_documents(_article(published=published, received=received), default_lexicon(), WHEN)
+    for source in (docs.article, *(q.source for q in docs.quotes)):
+        assert source["published"] == placed
+        assert source["date_estimated"] is estimated
+    assert docs.article["received"] == (None if received is None else received.isoformat())
+    # The version (ordering of corrections) still comes from the article's own dates only.
+    assert docs.version == article_version(_article(published=published, received=received))
+
+
+def test_language_and_warnings_are_indexed() -> None:
+    article = _article(language="de", warnings=["language: de - quotes are extracted from English only"])
+    docs = to_documents(article, default_lexicon(), WHEN)
+    assert docs.article["language"] == "de"
+    assert docs.article["warnings"] == ["language: de - quotes are extracted from English only"]
+    assert {q.source["language"] for q in docs.quotes} == {"de"}

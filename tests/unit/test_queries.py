@@ -318,3 +318,20 @@ def test_digit_only_dates_are_not_unix_seconds(typed: str) -> None:
 def test_person_in_any_script_is_a_query(person: str) -> None:
     filters = search_body(QuoteQuery(person=person))["query"]["bool"]["filter"]
     assert filters, person
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [("de", "de"), ("DE", "de"), (" ru ", "ru"), ("und", "und"), ("", None), (None, None)],
+)
+def test_language_filter(typed: str | None, expected: str | None) -> None:
+    query = QuoteQuery(language=typed)
+    assert query.language == expected
+    clause = {"term": {"language": expected}}
+    assert (clause in _filters(search_body(query))) is (expected is not None)
+
+
+@pytest.mark.parametrize("typed", ["german", "d", "de-DE", "1e", "de;x"])
+def test_bad_language_is_rejected(typed: str) -> None:
+    with pytest.raises(ValidationError):
+        QuoteQuery(language=typed)
