@@ -91,10 +91,9 @@ async def test_setup_creates_versioned_indices_behind_aliases(
 ) -> None:
     client, settings = env
     first = await ensure_indices(client, settings)
-    quotes_version = load_spec("quotes", settings).schema_version
     assert [(s.alias, s.index, s.created) for s in first] == [
-        (settings.quotes_alias, f"{settings.quotes_alias}-v{quotes_version}", True),
-        (settings.articles_alias, f"{settings.articles_alias}-v1", True),
+        (settings.quotes_alias, load_spec("quotes", settings).concrete_name(), True),
+        (settings.articles_alias, load_spec("articles", settings).concrete_name(), True),
     ]
     mapping = (await client.indices.get_mapping(index=settings.quotes_alias)).body
     (quotes_mapping,) = mapping.values()
@@ -121,8 +120,8 @@ async def test_concurrent_setup_is_safe(env: tuple[AsyncElasticsearch, Settings]
     results = await asyncio.gather(*(ensure_indices(client, settings) for _ in range(3)))
     assert sum(s.created for batch in results for s in batch) == 2  # each index created exactly once
     assert {s.index for batch in results for s in batch} == {
-        f"{settings.quotes_alias}-v{load_spec('quotes', settings).schema_version}",
-        f"{settings.articles_alias}-v1",
+        load_spec("quotes", settings).concrete_name(),
+        load_spec("articles", settings).concrete_name(),
     }
 
 
@@ -292,22 +291,18 @@ async def test_reindex_moves_alias_and_keeps_versions(env: tuple[AsyncElasticsea
         client, settings, [_article(f"r-{i}", T0 + timedelta(hours=1), f"Quote {i}.") for i in range(30)]
     )
     spec = load_spec("quotes", settings)
-    old, new = spec.schema_version, spec.schema_version + 1
-    v2 = type(spec)(spec.kind, spec.alias, new, spec.settings, spec.mappings)
-    # An earlier, interrupted reindex left a document in -v2 that the old index has since deleted.
+    v2 = type(spec)(spec.kind, spec.alias, spec.schema_version + 1, spec.settings, spec.mappings)
+    # An earlier, interrupted reindex left a document in the next index that the old one has since deleted.
     await client.indices.create(index=v2.concrete_name(), settings=spec.settings, mappings=spec.mappings)
     ghost = to_documents(_article("ghost", T0, "Deleted meanwhile."), default_lexicon(), T0).quotes[0]
     await client.index(
         index=v2.concrete_name(), id=ghost.id, document=ghost.source, version=1, version_type="external"
     )
     report = await reindex(client, settings, "quotes", spec=v2, delete_old=True)
-    assert (report.old_index, report.new_index) == (
-        f"{settings.quotes_alias}-v{old}",
-        f"{settings.quotes_alias}-v{new}",
-    )
+    assert (report.old_index, report.new_index) == (spec.concrete_name(), v2.concrete_name())
     assert (report.copied, report.pruned) == (30, 1)
     aliases = (await client.indices.get_alias(name=settings.quotes_alias)).body
-    assert list(aliases) == [f"{settings.quotes_alias}-v{new}"]
+    assert list(aliases) == [v2.concrete_name()]
     assert await _count(client, settings.quotes_alias) == 30
     # External versions survived the copy: an older version is still refused.
     await client.indices.refresh(index=settings.articles_alias)
