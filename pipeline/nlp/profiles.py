@@ -526,6 +526,8 @@ def profile_speakers(
                 mention = None
             own = describe(mention) if mention is not None else None
         role = (known.role if known else None) or (own.role if own else None)
+        if role is None and mention is not None and (r.name is None or not r.proper):
+            role = _description_role(mention)
         ev = _Evidence(
             doc=doc,
             lexicon=lexicon,
@@ -575,6 +577,49 @@ def profile_speakers(
         best.get(r.name or "", p) if r.type == "PERSON" and r.name else p
         for p, r in zip(out, resolved, strict=True)
     ]
+
+
+# How far a description's own modifiers may reach past its mention ("sources familiar with the talks").
+_DESCRIPTION_TAIL_TOKENS = 8
+# Words that open a description without describing: "a Defra spokesman", "some residents", "his aides".
+_DESCRIPTION_OPENERS = frozenset(
+    {
+        "a",
+        "an",
+        "the",
+        "some",
+        "several",
+        "many",
+        "most",
+        "his",
+        "her",
+        "its",
+        "their",
+        "my",
+        "our",
+        "your",
+        "one",
+    }
+)
+
+
+def _description_role(mention: Span) -> str | None:
+    """An unnamed speaker is known by its description, which is its role ("a Defra spokesman" ->
+    "Defra spokesman", "sources familiar with the talks", "protesters")."""
+    doc = mention.doc
+    # the description's own modifiers after it: "sources [familiar with the talks]"
+    end = mention.end
+    limit = min(len(doc), mention.root.right_edge.i + 1, mention.end + _DESCRIPTION_TAIL_TOKENS)
+    while end < limit and not doc[end].is_punct and doc[end].pos_ not in ("VERB", "AUX"):
+        end += 1
+    words = [t for t in doc[mention.start : end] if not t.is_space]
+    while words and (words[0].lower_ in _DESCRIPTION_OPENERS or words[0].is_punct):
+        words = words[1:]
+    while words and words[-1].is_punct:
+        words = words[:-1]
+    if not words or not any(t.pos_ == "NOUN" for t in words) or all(t.pos_ == "PRON" for t in words):
+        return None
+    return " ".join(t.text for t in words)
 
 
 def _overlaps(span: Span, ranges: Sequence[tuple[int, int]]) -> bool:

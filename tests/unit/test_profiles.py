@@ -297,6 +297,13 @@ def test_halifax_is_settled_by_the_article(lexicon: CountryLexicon) -> None:
         ),
         # an organisation's description
         ("The British aid group Hopewell said its director was among the dead.", "director", "aid group"),
+        # an unnamed speaker is known by its description
+        ('A Defra spokesman said the checks were "thorough".', "thorough", "Defra spokesman"),
+        (
+            "Sources familiar with the talks said a deal was close.",
+            "deal was close",
+            "Sources familiar with the talks",
+        ),
     ],
 )
 def test_speaker_role(enricher: Enricher, text: str, quote: str, role: str) -> None:
@@ -311,6 +318,8 @@ def test_speaker_role(enricher: Enricher, text: str, quote: str, role: str) -> N
         ('"It hurts," said Jo Li, Tom Fry and Ann Cole.', "It hurts"),  # a list of people is no role
         ('"We won," said Jo Li, adding that the team was "tired".', "We won"),
         ("Acme Corp said profits rose 4 percent in the quarter.", "profits rose"),
+        # a pronoun describes nobody
+        ('Ann Lee left early. "I was tired," she said.', "I was tired"),
     ],
 )
 def test_no_role_from_neighbours(enricher: Enricher, text: str, quote: str) -> None:
