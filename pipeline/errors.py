@@ -25,3 +25,8 @@ class TransientError(QuotewireError):
 
 class DevstackError(QuotewireError):
     """The local Kafka/Elasticsearch stack could not be started, checked or stopped."""
+
+
+class RecordRefused(QuotewireError):  # noqa: N818 -- says what happened to the record, like BadArticle
+    """Kafka refused a record for good (over a size limit, an invalid topic): sending it again cannot
+    help, so the worker sends what it can instead (a smaller record, a dead letter)."""

@@ -101,6 +101,11 @@ class EnrichedArticle(_Record):
     # article, statements over one character: pipeline/nlp/quotes.py MAX_QUOTES_PER_ARTICLE,
     # MAX_QUOTE_DEPTH). Non-zero only for hostile or freak text; the worker counts it in its metrics.
     quotes_capped: int = Field(default=0, ge=0)
+    # Set only on the enriched topic's copy of an article too large for one Kafka record: how many
+    # entities and quotes (from the end) and whether the text were left out to fit. The index has them all.
+    omitted_entities: int = 0
+    omitted_quotes: int = 0
+    omitted_text: bool = False
 
 
 class Rejected(_Record):
@@ -112,6 +117,16 @@ class Rejected(_Record):
     partition: int | None = None
     offset: int | None = None
     key: str | None = None
-    # The original bytes, base64-encoded: they may not be UTF-8 or JSON at all.
-    original_b64: str
+    # The original bytes, base64-encoded: they may not be UTF-8 or JSON at all. None: the message had
+    # no value (a tombstone), replayed as one.
+    original_b64: str | None
     rejected_at: datetime
+    # The whole original's SHA-256 and size, kept even when the original is cut to fit the dead-letter
+    # topic's record limit (``original_truncated``: then it cannot be replayed from here).
+    original_sha256: str | None = None
+    original_size: int | None = None
+    original_truncated: bool = False
+    # One id per dead-lettered message, kept by every replay of it: `dead-letters list/replay` show the
+    # latest letter per id, and a replay that fails again for the same reason writes no new letter.
+    letter_id: str | None = None
+    replays: int = 0  # how many times this letter's original was replayed and failed again

@@ -68,6 +68,12 @@ class Settings(BaseSettings):
     # Several partitions so two workers in one group can share the raw topic.
     topic_partitions: int = Field(default=4, ge=1)
     consumer_group: str = "quotewire-worker"
+    # The largest record a topic accepts (its max.message.bytes, set by `setup` on all three topics) and
+    # the largest request the worker's producer sends (max_request_size). Every record the worker writes
+    # (enriched article, dead letter) is fitted below the smaller of the two (pipeline/stream/sizes.py).
+    # 1 MiB is Kafka's own default for both; 64 KiB is the least that holds a useful dead letter.
+    kafka_max_message_bytes: int = Field(default=1_048_576, ge=65_536)
+    kafka_max_request_size: int = Field(default=1_048_576, ge=65_536)
 
     # --- Elasticsearch -----------------------------------------------------------------------
     es_url: str = "http://127.0.0.1:9200"
@@ -89,6 +95,13 @@ class Settings(BaseSettings):
     worker_batch_seconds: float = Field(default=1.0, gt=0)
     worker_processes: int = Field(default=0, ge=0)  # 0 = one per CPU core
     worker_web_port: int = Field(default=6066, ge=0, le=65535)
+    # The worker's web server (/metrics) answers on this interface only: loopback unless a deployment
+    # opens it on purpose (0.0.0.0 for a Prometheus scraper on another host).
+    worker_web_host: str = "127.0.0.1"
+    # Attempts for a failure not known to be transient (a bug an article triggers, a refusal) before the
+    # batch is split and the article that fails alone is dead-lettered: a flake passes on the second try,
+    # a third is there for a cluster that answered oddly once. Known transient failures wait forever.
+    worker_attempts: int = Field(default=3, ge=1, le=20)
 
     # --- API ---------------------------------------------------------------------------------
     api_host: str = "127.0.0.1"
@@ -173,6 +186,17 @@ class Settings(BaseSettings):
         # The devstack's JVMs run with their own working directory: a relative folder would name
         # two different places (and `status` must name the one that holds the logs).
         return value.expanduser().resolve()
+
+    @model_validator(mode="after")
+    def _sizes_agree(self) -> Settings:
+        # A record the producer accepts but the topic refuses is refused for good (MessageSizeTooLarge):
+        # the producer's limit must not exceed the topics'.
+        if self.kafka_max_request_size > self.kafka_max_message_bytes:
+            raise ValueError(
+                f"kafka_max_request_size ({self.kafka_max_request_size}) exceeds kafka_max_message_bytes "
+                f"({self.kafka_max_message_bytes}): the worker could produce records its topics refuse"
+            )
+        return self
 
     @property
     def quotes_alias(self) -> str:

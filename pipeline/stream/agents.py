@@ -19,17 +19,19 @@ import asyncio
 import logging
 import os
 import signal
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from pipeline.ingest.contracts import ENRICHED_CONTRACT, REJECTED_CONTRACT, headers_for, read_headers
-from pipeline.stream.deadletter import Origin
+from pipeline.stream.deadletter import REPLAY_COUNT, REPLAY_OF, REPLAY_REASON, Origin, Replay
 from pipeline.stream.metrics import PipelineMetrics
 from pipeline.stream.pool import EnrichmentPool, pool_size
-from pipeline.stream.processor import BatchProcessor, IndexResult, RawMessage
+from pipeline.stream.processor import BatchProcessor, IndexResult, OutRecord, RawMessage
+from pipeline.stream.sizes import record_budget
+from pipeline.urls import redact_url
 
 if TYPE_CHECKING:
     import faust
@@ -50,12 +52,27 @@ def raw_message(event: Any) -> RawMessage:
     value = event.value if isinstance(event.value, bytes | None) else str(event.value).encode()
     stamp = getattr(message, "timestamp", None)  # seconds since the epoch (Kafka's create/append time)
     received = datetime.fromtimestamp(stamp, UTC) if isinstance(stamp, int | float) and stamp > 0 else None
+    headers = read_headers(getattr(message, "headers", None))
     return RawMessage(
         value,
         Origin(message.topic, message.partition, message.offset, key),
-        headers=read_headers(getattr(message, "headers", None)),
+        headers=headers,
         received=received,
+        replay=replay_of(headers),
     )
+
+
+def replay_of(headers: Mapping[str, bytes]) -> Replay | None:
+    """The letter a replayed message came from (``dead-letters replay`` headers), if any."""
+    found = {
+        name: value.decode("utf-8", errors="replace")
+        for name, value in headers.items()
+        if name in (REPLAY_OF, REPLAY_REASON, REPLAY_COUNT)
+    }
+    if REPLAY_OF not in found or REPLAY_REASON not in found:
+        return None
+    count = found.get(REPLAY_COUNT, "0")
+    return Replay(found[REPLAY_OF], found[REPLAY_REASON], int(count) if count.isdigit() else 0)
 
 
 def register_agents(
@@ -106,24 +123,62 @@ class _Sinks:
                 rejected[position] = (outcome.reason or "index_rejected", outcome.detail or "")
         return IndexResult(indexed, frozenset(superseded), rejected)
 
-    async def publish(self, records: Sequence[tuple[str, bytes | None, bytes]]) -> None:
-        from aiokafka.errors import KafkaError
-
-        from pipeline.errors import TransientError
-
+    async def publish(self, records: Sequence[OutRecord]) -> list[Exception | None]:
+        """Send every record, then wait for each; one result per record (see ``processor.Publish``)."""
         # Every message says what it holds: the enriched-article or the rejected (dead-letter) contract.
         headers = {
             self.settings.topic_enriched: headers_for(ENRICHED_CONTRACT),
             self.settings.topic_dead_letter: headers_for(REJECTED_CONTRACT),
         }
-        try:
-            futures = [
-                await self.producer.send(topic, value, key=key, headers=headers.get(topic))
-                for topic, key, value in records
-            ]
-            await asyncio.gather(*futures)
-        except KafkaError as exc:
-            raise TransientError(f"Kafka produce failed: {exc!r}") from exc
+        sent: list[asyncio.Future[Any] | Exception] = []
+        for record in records:
+            try:
+                sent.append(
+                    await self.producer.send(
+                        record.topic, record.value, key=record.key, headers=headers.get(record.topic)
+                    )
+                )
+            except Exception as exc:  # refused before sending (over max_request_size) or no broker
+                sent.append(exc)
+        results: list[Exception | None] = []
+        for item in sent:
+            if isinstance(item, Exception):
+                results.append(classify_kafka_error(item))
+                continue
+            try:
+                await item
+                results.append(None)
+            except Exception as exc:
+                results.append(classify_kafka_error(exc))
+        return results
+
+
+def classify_kafka_error(exc: Exception) -> Exception:
+    """A produce failure as the processor reads it: ``TransientError`` for what passes by itself (no
+    broker, a timeout, a leader moving: aiokafka's ``retriable`` errors), ``RecordRefused`` for a record
+    Kafka will never take (size, topic); anything else as it is (retried a bounded number of times)."""
+    from aiokafka.errors import (
+        InvalidTopicError,
+        KafkaConnectionError,
+        KafkaError,
+        KafkaTimeoutError,
+        MessageSizeTooLargeError,
+        NoBrokersAvailable,
+        RecordListTooLargeError,
+        RecordTooLargeError,
+    )
+
+    from pipeline.errors import RecordRefused, TransientError
+
+    if isinstance(
+        exc, MessageSizeTooLargeError | RecordTooLargeError | RecordListTooLargeError | InvalidTopicError
+    ):
+        return RecordRefused(f"{type(exc).__name__}: {exc}")
+    if isinstance(exc, KafkaConnectionError | KafkaTimeoutError | NoBrokersAvailable) or (
+        isinstance(exc, KafkaError) and exc.retriable
+    ):
+        return TransientError(f"Kafka produce failed: {type(exc).__name__}: {exc}")
+    return exc
 
 
 @asynccontextmanager
@@ -140,7 +195,12 @@ async def worker_runtime(
     client = make_async_client(settings)
     # Our own producer for dead letters and enriched articles: acks=all and idempotent, and awaited
     # before the batch is acked, so a dead letter is never lost either.
-    producer = AIOKafkaProducer(**kafka_client_kwargs(settings), acks="all", enable_idempotence=True)
+    producer = AIOKafkaProducer(
+        **kafka_client_kwargs(settings),
+        acks="all",
+        enable_idempotence=True,
+        max_request_size=settings.kafka_max_request_size,
+    )
     try:
         log.info("starting %d enrichment processes (model %s)", pool.processes, settings.spacy_model)
         try:
@@ -157,7 +217,7 @@ async def worker_runtime(
             os.kill(os.getpid(), signal.SIGTERM)
             await asyncio.Event().wait()  # until the shutdown cancels this task
         sinks = _Sinks(client, producer, settings, metrics)
-        log.info("worker ready: %s -> Elasticsearch %s", settings.topic_raw, settings.es_url)
+        log.info("worker ready: %s -> Elasticsearch %s", settings.topic_raw, redact_url(settings.es_url))
         yield BatchProcessor(
             enricher=pool,
             write=sinks.write,
@@ -166,6 +226,8 @@ async def worker_runtime(
             max_text_chars=settings.max_text_chars,
             topic_enriched=settings.topic_enriched,
             topic_dead_letter=settings.topic_dead_letter,
+            record_bytes=record_budget(settings),
+            attempts=settings.worker_attempts,
         )
     finally:
         await producer.stop()

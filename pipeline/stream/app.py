@@ -4,7 +4,9 @@
 * consumer group = the app id = ``settings.consumer_group`` (two workers with the same group share the
   raw topic's partitions);
 * ``store="memory://"``: the app keeps no tables, so there is no local state to lose or recover;
-* the web server on ``settings.worker_web_port`` serves ``/metrics`` (Prometheus text format).
+* the web server on ``settings.worker_web_host``:``settings.worker_web_port`` (loopback by default)
+  serves ``/metrics`` (Prometheus text format) and nothing of Faust's own: its router, table, graph,
+  statistics and performance pages are off (they show host names, partitions and internals).
 """
 
 from __future__ import annotations
@@ -92,6 +94,16 @@ def make_app(
         # Port 0 = no web server (no /metrics): one-shot runs, several workers on one host for tests.
         web_enabled=port != 0,
         web_port=port or DEFAULT_WEB_PORT,
+        # Loopback unless the deployment opens it (QUOTEWIRE_WORKER_WEB_HOST); web_host is also the name
+        # Faust would advertise to other workers, which this app never asks for.
+        web_bind=settings.worker_web_host,
+        web_host=settings.worker_web_host,
+        # Only our /metrics: Faust's pages describe the cluster to whoever asks (/router/ names hosts).
+        web_router_enabled=False,
+        web_tables_enabled=False,
+        web_graph_enabled=False,
+        web_stats_enabled=False,
+        web_metrics_enabled=False,
         topic_partitions=settings.topic_partitions,
         # A new group starts at the beginning of the raw topic: articles sent before the first worker
         # started are still indexed.

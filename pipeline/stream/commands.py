@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 if TYPE_CHECKING:
+    from pipeline.models import Rejected
     from pipeline.settings import Settings
     from pipeline.stream.feed import FeedResult, FeedSummary
 
@@ -79,11 +80,12 @@ async def ensure_all(
     from pipeline.index.schema import ensure_indices
     from pipeline.stream.logs import held_back
     from pipeline.stream.topics import ensure_topics
+    from pipeline.urls import redact_url
 
     deadline = time.monotonic() + wait
     lines: list[str] = []
-    kafka_down = service_down("Kafka", settings.kafka_bootstrap, "QUOTEWIRE_KAFKA_BOOTSTRAP")
-    es_down = service_down("Elasticsearch", settings.es_url, "QUOTEWIRE_ES_URL")
+    kafka_down = service_down("Kafka", redact_url(settings.kafka_bootstrap), "QUOTEWIRE_KAFKA_BOOTSTRAP")
+    es_down = service_down("Elasticsearch", redact_url(settings.es_url), "QUOTEWIRE_ES_URL")
     waiting = f"; retrying for up to {wait:.0f} s"
     with held_back("aiokafka", "kafka", "elastic_transport"):
         noticed = False
@@ -99,6 +101,7 @@ async def ensure_all(
                     noticed = True
                 await asyncio.sleep(2.0)
         lines += [f"topic {name}: {state}" for name, state in topics.items()]
+        lines += await _check_limits(settings)
         client = make_async_client(settings)
         noticed = False
         try:
@@ -125,15 +128,39 @@ async def ensure_all(
     return lines
 
 
+async def _check_limits(settings: Settings) -> list[str]:
+    """The topics' record limit as the broker applies it, checked against the settings the worker
+    fits its records to; a lower limit (setup could not alter it) is an error, not a surprise later."""
+    from pipeline.errors import QuotewireError
+    from pipeline.stream.sizes import raw_limit_note, record_budget
+    from pipeline.stream.topics import topic_limits
+
+    limits = await topic_limits(settings)
+    low = {name: value for name, value in limits.items() if value < settings.kafka_max_message_bytes}
+    if low:
+        raise QuotewireError(
+            "topics accept smaller records than QUOTEWIRE_KAFKA_MAX_MESSAGE_BYTES="
+            f"{settings.kafka_max_message_bytes}: "
+            + ", ".join(f"{name} max.message.bytes={value}" for name, value in sorted(low.items()))
+        )
+    lines = [
+        f"records up to {record_budget(settings)} bytes (topics' max.message.bytes "
+        f"{settings.kafka_max_message_bytes}, producer max_request_size {settings.kafka_max_request_size})"
+    ]
+    note = raw_limit_note(settings)
+    return lines + ([f"note: {note}"] if note else [])
+
+
 def setup() -> None:
     """Create the Kafka topics and Elasticsearch indices (idempotent: safe to run again)."""
     from pipeline.errors import QuotewireError
+    from pipeline.urls import redact_url
 
     settings = _settings()
     try:
         lines = asyncio.run(ensure_all(settings))
     except QuotewireError as exc:
-        typer.echo(f"quotewire setup: {exc}", err=True)
+        typer.echo(redact_url(f"quotewire setup: {exc}"), err=True)
         raise typer.Exit(1) from None
     for line in lines:
         typer.echo(line)
@@ -228,6 +255,7 @@ def feed(
     from aiokafka.errors import KafkaError
 
     from pipeline.stream.feed import FeedSummary, send_all
+    from pipeline.urls import redact_url
 
     settings = _settings()
     stdin = "-" in paths
@@ -251,7 +279,9 @@ def feed(
     except KafkaError as exc:
         done()
         _print_summary(summary, topic or settings.topic_raw)
-        typer.echo(f"quotewire feed: Kafka at {settings.kafka_bootstrap} failed: {exc!r}", err=True)
+        typer.echo(
+            redact_url(f"quotewire feed: Kafka at {settings.kafka_bootstrap} failed: {exc!r}"), err=True
+        )
         raise typer.Exit(1) from None
     done()
     _print_summary(summary, topic or settings.topic_raw)
@@ -300,6 +330,7 @@ def worker(
     from pipeline.stream.app import make_app
     from pipeline.stream.logs import LOG_FORMATS, configure_logging, logging_config
     from pipeline.stream.metrics import PipelineMetrics
+    from pipeline.urls import redact_url
 
     settings = _settings(worker_web_port=web_port, worker_processes=processes)
     if loglevel.lower() not in ("debug", "info", "warning", "error"):
@@ -315,7 +346,7 @@ def worker(
     try:
         _log_setup(log, asyncio.run(ensure_all(settings, notice=log.warning)))
     except QuotewireError as exc:
-        log.error("%s", exc)
+        log.error("%s", redact_url(str(exc)))
         raise typer.Exit(1) from None
     fatal: list[str] = []
     metrics = PipelineMetrics()
@@ -335,7 +366,7 @@ def worker(
         ).execute_from_commandline()
     except SystemExit as exc:
         if fatal:
-            log.error("%s", fatal[0])
+            log.error("%s", redact_url(fatal[0]))
             raise typer.Exit(1) from None
         counters = metrics.counters
         log.info(
@@ -355,7 +386,8 @@ def _log_setup(log: logging.Logger, lines: list[str]) -> None:
     quiet = [line for line in lines if line.endswith(": exists")]
     for line in lines:
         if line not in quiet:
-            log.log(logging.WARNING if "reindex" in line else logging.INFO, "%s", line)
+            attention = "reindex" in line or line.startswith("note:")
+            log.log(logging.WARNING if attention else logging.INFO, "%s", line)
     if quiet:
         log.info("%d topics and indices already in place", len(quiet))
 
@@ -384,16 +416,17 @@ def dead_letters_list(
     reason: Annotated[list[str] | None, typer.Option(help="Only these reasons (repeatable)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One Rejected record (JSON) per line")] = False,
 ) -> None:
-    """Show the dead-letter topic from the beginning: when, why, where from, and the original's start."""
+    """Show the dead-letter topic from the beginning (the latest letter per message): when, why, where
+    from, and the original's start."""
     from collections import Counter
 
-    from pipeline.stream.deadletter import decode_rejected, describe
+    from pipeline.stream.deadletter import decode_rejected, describe, latest_letters
     from pipeline.stream.topics import read_topic
 
     settings = _settings()
     messages = asyncio.run(read_topic(settings, settings.topic_dead_letter))
-    records = [decode_rejected(value) for _offset, _key, value in messages]
-    shown = [r for r in records if r is not None and (not reason or r.reason in reason)]
+    letters = latest_letters(decode_rejected(value) for _offset, _key, value in messages)
+    shown = [r for r in letters if not reason or r.reason in reason]
     for r in shown:
         typer.echo(r.model_dump_json() if as_json else describe(r))
     if not as_json:
@@ -411,31 +444,53 @@ def dead_letters_replay(
         bool, typer.Option("--dry-run", help="Count what would be sent, send nothing")
     ] = False,
 ) -> None:
-    """Re-send dead-lettered originals to the raw topic (after fixing the cause), keys kept."""
-    from pipeline.stream.deadletter import decode_rejected, original_bytes
+    """Re-send dead-lettered originals to the raw topic (after fixing the cause), keys kept, each marked
+    as a replay of its letter: one that fails again for the same reason adds no new letter, so replaying
+    twice leaves the dead-letter topic as replaying once does. Originals cut to fit the topic are not
+    re-sent (their letter names where the whole one was read)."""
+    from pipeline.stream.deadletter import decode_rejected, latest_letters
     from pipeline.stream.topics import read_topic
 
     settings = _settings()
     messages = asyncio.run(read_topic(settings, settings.topic_dead_letter))
-    records = [decode_rejected(value) for _offset, _key, value in messages]
-    chosen = [r for r in records if r is not None and (not reason or r.reason in reason)]
+    letters = latest_letters(decode_rejected(value) for _offset, _key, value in messages)
+    chosen = [r for r in letters if not reason or r.reason in reason]
+    cut = [r for r in chosen if r.original_truncated]
+    chosen = [r for r in chosen if not r.original_truncated]
     if not dry_run and chosen:
-        asyncio.run(_resend(settings, [(r.key, original_bytes(r)) for r in chosen]))
+        asyncio.run(_resend(settings, chosen))
     verb = "would re-send" if dry_run else "re-sent"
     typer.echo(f"{verb} {len(chosen)} message(s) to {settings.topic_raw}")
+    for r in cut:
+        typer.echo(
+            f"not re-sent: {r.topic}[{r.partition}]@{r.offset} ({r.reason}): the letter holds only the start "
+            f"of its {r.original_size}-byte original (sha256 {r.original_sha256})"
+        )
 
 
-async def _resend(settings: Settings, messages: list[tuple[str | None, bytes]]) -> None:
+async def _resend(settings: Settings, letters: list[Rejected]) -> None:
     from aiokafka import AIOKafkaProducer
 
     from pipeline.kafka_clients import kafka_client_kwargs
+    from pipeline.stream.deadletter import original_bytes, replay_headers
 
-    producer = AIOKafkaProducer(**kafka_client_kwargs(settings), acks="all", enable_idempotence=True)
+    producer = AIOKafkaProducer(
+        **kafka_client_kwargs(settings),
+        acks="all",
+        enable_idempotence=True,
+        max_request_size=settings.kafka_max_request_size,
+    )
     await producer.start()
     try:
         futures = [
-            await producer.send(settings.topic_raw, value, key=key.encode() if key else None)
-            for key, value in messages
+            # original_bytes is None for a tombstone: it is replayed as a tombstone, not as b"".
+            await producer.send(
+                settings.topic_raw,
+                original_bytes(letter),
+                key=letter.key.encode() if letter.key else None,
+                headers=replay_headers(letter),
+            )
+            for letter in letters
         ]
         await asyncio.gather(*futures)
     finally:

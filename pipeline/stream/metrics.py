@@ -57,6 +57,13 @@ COUNTERS: dict[str, str] = {
     "batches": "Batches processed and acknowledged.",
     "articles_date_unreadable": "Articles kept without a date that could not be read or lay in the future.",
     "articles_not_english": "Articles detected in a language other than English (indexed with a warning).",
+    "records_refused": "Records Kafka refused for good (size, topic); what replaces them is sent instead.",
+    "records_lost": "Refused records nothing could replace (each logged as an error).",
+    "enriched_capped": "Enriched articles left out of entities/quotes/text to fit one Kafka record.",
+    "letters_truncated": "Dead letters whose original was cut to fit one Kafka record (digest kept).",
+    "letters_repeated": "Replayed messages that failed again for the same reason (no new dead letter).",
+    "versions_unordered": "Versions not orderable by date (undated, far future): the later arrival won.",
+    "dates_clamped": "Article dates in the far future, ordered as their arrival time instead.",
 }
 
 # name -> (help, label names); each is exported as quotewire_<name>_total{label="..."}.

@@ -4,6 +4,10 @@
 * enriched articles out: the same partition count (keyed by article id, like the raw topic);
 * dead letters: one partition - a low-volume audit log read from the beginning by ``dead-letters list``.
 
+Size: every topic gets ``max.message.bytes`` = ``settings.kafka_max_message_bytes`` (at creation, and set
+again on an existing topic whose value differs), the limit the worker fits its records below
+(``sizes.py``).
+
 Replication: three copies where the cluster has three brokers (the usual production minimum), else one
 per broker (1 on the devstack). aiokafka's ``NewTopic`` refuses ``-1`` (the broker's default), so the
 factor is computed from the cluster's broker count.
@@ -13,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pipeline.settings import Settings
@@ -38,8 +42,17 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
     ]
 
 
+MAX_MESSAGE_BYTES = "max.message.bytes"
+
+
+def topic_configs(settings: Settings) -> dict[str, str]:
+    """The configuration ``setup`` gives each of the three topics."""
+    return {MAX_MESSAGE_BYTES: str(settings.kafka_max_message_bytes)}
+
+
 async def ensure_topics(settings: Settings) -> dict[str, str]:
-    """Create the missing topics; returns ``{name: "created" | "exists"}``.
+    """Create the missing topics; returns ``{name: "created" | "exists" | "exists, max.message.bytes
+    A -> B"}``.
 
     An existing topic with fewer partitions than configured is reported (not altered: adding partitions
     changes which partition a key maps to, which would break per-article ordering).
@@ -60,7 +73,10 @@ async def ensure_topics(settings: Settings) -> dict[str, str]:
             cluster = await admin.describe_cluster()
             replication = max(1, min(MAX_REPLICATION, len(cluster.get("brokers", ())) or 1))
             response = await admin.create_topics(
-                [NewTopic(s.name, s.partitions, replication) for s in missing]
+                [
+                    NewTopic(s.name, s.partitions, replication, topic_configs=topic_configs(settings))
+                    for s in missing
+                ]
             )
             for name, code, message in _errors(response):
                 if code == 0:
@@ -80,9 +96,70 @@ async def ensure_topics(settings: Settings) -> dict[str, str]:
                         have,
                         spec.partitions,
                     )
+        existing_names = [s.name for s in specs if outcome.get(s.name) == "exists"]
+        for name, (before, after) in (await _align_configs(admin, settings, existing_names)).items():
+            outcome[name] = f"exists, {MAX_MESSAGE_BYTES} {before} -> {after}"
         return outcome
     finally:
         await admin.close()
+
+
+async def _align_configs(admin: Any, settings: Settings, names: list[str]) -> dict[str, tuple[str, str]]:
+    """Set ``max.message.bytes`` on existing topics where it differs; returns {topic: (before, after)}."""
+    from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+
+    if not names:
+        return {}
+    wanted = topic_configs(settings)
+    found = await topic_config_values(admin, names, MAX_MESSAGE_BYTES)
+    changed = {
+        name: (found.get(name, "?"), wanted[MAX_MESSAGE_BYTES])
+        for name in names
+        if found.get(name) != wanted[MAX_MESSAGE_BYTES]
+    }
+    if changed:
+        # AlterConfigs replaces a topic's whole override set; these topics carry no override but ours.
+        await admin.alter_configs(
+            [ConfigResource(ConfigResourceType.TOPIC, name, wanted) for name in changed]
+        )
+        log.info("topics %s: %s set to %s", ", ".join(changed), MAX_MESSAGE_BYTES, wanted[MAX_MESSAGE_BYTES])
+    return changed
+
+
+async def topic_config_values(admin: Any, names: list[str], key: str) -> dict[str, str]:
+    """The effective value of one config key per topic (its override, else the broker's default)."""
+    from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+
+    responses = await admin.describe_configs(
+        [ConfigResource(ConfigResourceType.TOPIC, name, None) for name in names]
+    )
+    values: dict[str, str] = {}
+    for response in responses:
+        # DescribeConfigs response: resources = [(error_code, error_message, type, name, [entries])],
+        # each entry (name, value, read_only, ...).
+        for resource in getattr(response, "resources", ()):
+            name, entries = resource[3], resource[4]
+            for entry in entries:
+                if entry[0] == key:
+                    values[name] = str(entry[1])
+    return values
+
+
+async def topic_limits(settings: Settings) -> dict[str, int]:
+    """``max.message.bytes`` of each of the three topics as the broker applies it (missing: absent)."""
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    from pipeline.kafka_clients import kafka_client_kwargs
+
+    admin = AIOKafkaAdminClient(**kafka_client_kwargs(settings))
+    await admin.start()
+    try:
+        names = [s.name for s in topic_specs(settings)]
+        present = [n for n in names if n in set(await admin.list_topics())]
+        found = await topic_config_values(admin, present, MAX_MESSAGE_BYTES)
+    finally:
+        await admin.close()
+    return {name: int(value) for name, value in found.items() if value.isdigit()}
 
 
 def _errors(response: object) -> list[tuple[str, int, str | None]]:

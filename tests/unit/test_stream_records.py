@@ -19,7 +19,7 @@ from pipeline.stream.deadletter import (
     original_bytes,
 )
 from pipeline.stream.metrics import PipelineMetrics, parse_samples, status_lines
-from pipeline.stream.processor import BatchProcessor, IndexResult, RawMessage
+from pipeline.stream.processor import BatchProcessor, IndexResult, OutRecord, RawMessage
 
 
 @pytest.mark.parametrize("original", [b"not json", b"\xff\xfe\x00", b"", None])
@@ -28,7 +28,7 @@ def test_rejected_round_trip_keeps_original_bytes(original: bytes | None) -> Non
     record = make_rejected(original, "not_json", "detail", Origin("raw", 2, 41, b"key-1"), now=when)
     back = decode_rejected(encode_rejected(record))
     assert back == record
-    assert original_bytes(record) == (original or b"")
+    assert original_bytes(record) == original  # a tombstone stays a tombstone (None), never b""
     assert (record.topic, record.partition, record.offset, record.key) == ("raw", 2, 41, "key-1")
     assert "not_json" in describe(record)
     assert "raw[2]@41" in describe(record)
@@ -146,8 +146,9 @@ class _Publish:
     def __init__(self) -> None:
         self.sent: list[tuple[str, bytes | None, bytes]] = []
 
-    async def __call__(self, records: Sequence[tuple[str, bytes | None, bytes]]) -> None:
-        self.sent.extend(records)
+    async def __call__(self, records: Sequence[OutRecord]) -> list[Exception | None]:
+        self.sent.extend((r.topic, r.key, r.value) for r in records)
+        return [None] * len(records)
 
 
 async def _no_sleep(_seconds: float) -> None:
