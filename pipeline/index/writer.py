@@ -24,12 +24,20 @@ refuses to let an older version overwrite a newer document. Per batch:
 
 1. in-batch duplicates collapse to the newest version; the articles index is read with a real-time
    ``mget`` (sees writes not yet refreshed) for each article's indexed version and quote ids; articles
-   whose indexed version is newer are *superseded*;
+   whose indexed version is newer are *superseded* (``order_versions`` below);
 2. the new quote documents are written; a refusal rolls back that article's new quotes;
 3. the article documents are written (they record the quote ids of that version);
 4. quotes that are gone are deleted with a versioned delete: the previous version's ``quote_ids`` plus
    any older-version quotes a term query finds for articles indexed before (these cover a retry after a
    partial failure).
+
+Versions that cannot be ordered never drop news silently (``order_versions``): a version is *dated*
+when the article has a ``version``/``published`` date no more than ``FUTURE_TOLERANCE`` ahead of the
+clock. A date further ahead is a wrong date, not news from the future: its version is ordered as
+undated (0) and counted (``dates_clamped``), so it can never block the versions after it. When either
+side is undated - or an indexed version is far in the future (written before this rule) - the two
+cannot be ordered, and the *later arrival wins*: it is written under the higher of the two versions
+(Elasticsearch's ``external_gte`` accepts an equal one), logged and counted (``versions_unordered``).
 
 Searchable latency: nothing is refreshed per batch (``refresh=False``); the indices have
 ``refresh_interval: 1s``, so a write is searchable about a second later. Pass ``refresh=True`` only in
@@ -41,8 +49,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from elasticsearch import AsyncElasticsearch, NotFoundError
@@ -52,7 +60,7 @@ from elasticsearch.exceptions import ApiError
 from elasticsearch.helpers import async_scan, async_streaming_bulk
 
 from pipeline.errors import TransientError
-from pipeline.index.documents import ArticleDocs, to_documents
+from pipeline.index.documents import ArticleDocs, QuoteDoc, to_documents
 from pipeline.index.names import NameLexicon, default_lexicon
 from pipeline.models import EnrichedArticle
 from pipeline.settings import Settings
@@ -60,6 +68,12 @@ from pipeline.settings import Settings
 log = logging.getLogger(__name__)
 
 Status = Literal["indexed", "superseded", "rejected"]
+# How a version compares with the one before it: later by date, earlier by date, or not orderable.
+Order = Literal["newer", "older", "unordered"]
+
+# How far ahead of the clock a version date may be and still be taken as given: time zones and clock
+# skew are hours, an embargo a few; beyond a day it is a wrong date (a year 2999 typo).
+FUTURE_TOLERANCE = timedelta(days=1)
 
 # Quick retries inside one call; a longer outage is the caller's to wait out (TransientError).
 DEFAULT_ATTEMPTS = 4
@@ -86,6 +100,8 @@ class WriteReport:
     outcomes: tuple[ArticleOutcome, ...]  # one per input article, in batch order
     quotes_deleted: int = 0
     retries: int = 0  # bulk attempts repeated because of 429/5xx/connection trouble
+    unordered: int = 0  # versions written by arrival because their dates could not order them
+    clamped: int = 0  # far-future version dates ordered as undated
 
     @property
     def indexed(self) -> list[ArticleOutcome]:
@@ -175,20 +191,55 @@ async def write_articles(
     now = datetime.now(UTC)
     all_docs = [to_documents(article, lex, now) for article in batch]
     session = _Session(client, settings, attempts, backoff)
+    clock = int(now.timestamp() * 1000)
+    clamped = 0
+    for i, docs in enumerate(all_docs):
+        if docs.version > clock + _TOLERANCE_MS:
+            log.warning(
+                "article %s: version date %d ms is in the far future; ordered as undated",
+                docs.article_id,
+                docs.version,
+                extra={"event": "date_clamped", "article_id": docs.article_id},
+            )
+            all_docs[i] = _restamp(docs, 0)
+            clamped += 1
+    unordered = 0
 
-    # Newest version per article id wins inside the batch (ties: the later delivery).
+    # One winner per article id inside the batch, in arrival order (the later delivery wins ties and
+    # anything undated).
     winners: dict[str, int] = {}
     for i, docs in enumerate(all_docs):
         current = winners.get(docs.article_id)
-        if current is None or docs.version >= all_docs[current].version:
+        if current is None:
+            winners[docs.article_id] = i
+            continue
+        order = order_versions(docs.version, all_docs[current].version, clock)
+        if order != "older":
+            if order == "unordered":
+                unordered += 1
+                all_docs[i] = _restamp(docs, max(docs.version, all_docs[current].version))
             winners[docs.article_id] = i
     work = {i: _Work(all_docs[i]) for i in winners.values()}
 
     existing = await _fetch_existing(session, [w.docs.article_doc_id for w in work.values()])
     for w in work.values():
         w.existing = existing.get(w.docs.article_doc_id)
-        if w.existing is not None and w.existing.version > w.docs.version:
+        if w.existing is None:
+            continue
+        order = order_versions(w.docs.version, w.existing.version, clock)
+        if order == "older":
             w.status = "superseded"
+        elif order == "unordered":
+            unordered += 1
+            log.info(
+                "article %s: version %d cannot be ordered against the indexed %d (undated or far-future "
+                "date); the later arrival wins",
+                w.docs.article_id,
+                w.docs.version,
+                w.existing.version,
+                extra={"event": "version_unordered", "article_id": w.docs.article_id},
+            )
+            w.docs = _restamp(w.docs, max(w.docs.version, w.existing.version))
 
     live = [w for w in work.values() if w.status is None]
     await _write_quotes(session, live)
@@ -205,7 +256,11 @@ async def write_articles(
     outcomes: list[ArticleOutcome] = []
     for i, docs in enumerate(all_docs):
         winner = work[winners[docs.article_id]]
-        if i != winners[docs.article_id] and docs.version < winner.docs.version:
+        if i != winners[docs.article_id] and (docs.version, docs.quote_ids) != (
+            all_docs[winners[docs.article_id]].version,
+            all_docs[winners[docs.article_id]].quote_ids,
+        ):
+            # An earlier delivery replaced in this batch (a redelivered duplicate shares its outcome).
             outcomes.append(ArticleOutcome(docs.article_id, "superseded", docs.version))
             continue
         status = winner.status or "indexed"
@@ -219,7 +274,13 @@ async def write_articles(
                 detail=winner.detail,
             )
         )
-    report = WriteReport(outcomes=tuple(outcomes), quotes_deleted=deleted, retries=session.retries)
+    report = WriteReport(
+        outcomes=tuple(outcomes),
+        quotes_deleted=deleted,
+        retries=session.retries,
+        unordered=unordered,
+        clamped=clamped,
+    )
     log.debug(
         "bulk write: %d indexed, %d superseded, %d rejected, %d quotes, %d stale deleted, %d retries",
         len(report.indexed),
@@ -230,6 +291,31 @@ async def write_articles(
         session.retries,
     )
     return report
+
+
+_TOLERANCE_MS = int(FUTURE_TOLERANCE.total_seconds() * 1000)
+
+
+def order_versions(incoming: int, previous: int, clock: int) -> Order:
+    """How the ``incoming`` version (epoch ms, 0 = undated) compares with the ``previous`` one, at
+    ``clock`` (epoch ms): by date when both are dated and neither is beyond ``FUTURE_TOLERANCE``, else
+    ``unordered`` (the caller lets the later arrival win)."""
+    horizon = clock + _TOLERANCE_MS
+    if not (0 < incoming <= horizon and 0 < previous <= horizon):
+        return "unordered"
+    return "newer" if incoming >= previous else "older"
+
+
+def _restamp(docs: ArticleDocs, version: int) -> ArticleDocs:
+    """The same documents written under another external version."""
+    if version == docs.version:
+        return docs
+    return replace(
+        docs,
+        version=version,
+        article={**docs.article, "version": version},
+        quotes=tuple(QuoteDoc(q.id, {**q.source, "article_version": version}) for q in docs.quotes),
+    )
 
 
 # --- phases ----------------------------------------------------------------------------------------

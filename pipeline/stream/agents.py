@@ -111,6 +111,8 @@ class _Sinks:
 
         report = await write_articles(self.client, self.settings, batch)
         self.metrics.add("retries", report.retries)
+        self.metrics.add("versions_unordered", report.unordered)
+        self.metrics.add("dates_clamped", report.clamped)
         indexed: dict[int, int] = {}
         superseded: set[int] = set()
         rejected: dict[int, tuple[str, str]] = {}

@@ -63,7 +63,7 @@ COUNTERS: dict[str, str] = {
     "letters_truncated": "Dead letters whose original was cut to fit one Kafka record (digest kept).",
     "letters_repeated": "Replayed messages that failed again for the same reason (no new dead letter).",
     "versions_unordered": "Versions not orderable by date (undated, far future): the later arrival won.",
-    "dates_clamped": "Article dates in the far future, ordered as their arrival time instead.",
+    "dates_clamped": "Article dates in the far future, ordered as undated (the later arrival wins).",
 }
 
 # name -> (help, label names); each is exported as quotewire_<name>_total{label="..."}.

@@ -221,6 +221,85 @@ async def test_versions_in_one_batch_newest_wins(env: tuple[AsyncElasticsearch, 
     assert await _quotes_of(client, settings, "mix-2") == ["Other article."]
 
 
+FAR_FUTURE = datetime(2999, 1, 1, tzinfo=UTC)
+
+
+def _undated(article_id: str, *texts: str) -> EnrichedArticle:
+    return _article(article_id, None, *texts).model_copy(update={"published": None})
+
+
+async def _write_as_before(client: AsyncElasticsearch, settings: Settings, article: EnrichedArticle) -> None:
+    """What the writer did before the ordering rule: the far-future version straight into the index."""
+    docs = to_documents(article, default_lexicon())
+    versioned = {"version": docs.version, "version_type": "external_gte", "refresh": True}
+    for quote in docs.quotes:
+        await client.index(index=settings.quotes_alias, id=quote.id, document=quote.source, **versioned)
+    await client.index(
+        index=settings.articles_alias, id=docs.article_doc_id, document=docs.article, **versioned
+    )
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "wins", "unordered", "clamped"),
+    [
+        # The issue's lost corrections: an undated correction of a dated article ...
+        ("dated", "undated", "then", 1, 0),
+        # ... and any correction of a year-2999 article (its date is ordered as undated).
+        ("2999", "dated-now", "then", 1, 1),
+        # A 2999 version indexed before this rule: it cannot be ordered, the correction wins.
+        ("2999-legacy", "dated", "then", 1, 0),
+        ("undated", "dated", "then", 1, 0),
+        ("undated", "undated", "then", 1, 0),
+        # Negatives: dates that order still order.
+        ("dated", "dated-older", "first", 0, 0),
+        ("dated", "dated-newer", "then", 0, 0),
+    ],
+)
+async def test_a_correction_that_dates_cannot_order_wins_by_arrival(
+    env: tuple[AsyncElasticsearch, Settings], first: str, then: str, wins: str, unordered: int, clamped: int
+) -> None:
+    client, settings = env
+    await ensure_indices(client, settings)
+    now = datetime.now(UTC)
+    versions = {
+        "dated": T0,
+        "dated-older": T0 - timedelta(days=1),
+        "dated-newer": T0 + timedelta(days=1),
+        "dated-now": now - timedelta(minutes=1),
+        "2999": FAR_FUTURE,
+        "2999-legacy": FAR_FUTURE,
+    }
+
+    def make(kind: str, text: str) -> EnrichedArticle:
+        return _undated("c-1", text) if kind == "undated" else _article("c-1", versions[kind], text)
+
+    counts = [0, 0]
+    if first == "2999-legacy":
+        await _write_as_before(client, settings, make(first, "First."))
+    else:
+        report = await write_articles(client, settings, [make(first, "First.")])
+        counts = [report.unordered, report.clamped]
+    report = await write_articles(client, settings, [make(then, "Then.")])
+    assert (counts[0] + report.unordered, counts[1] + report.clamped) == (unordered, clamped)
+    assert [o.status for o in report.outcomes] == ["indexed" if wins == "then" else "superseded"]
+    assert await _quotes_of(client, settings, "c-1") == (["Then."] if wins == "then" else ["First."])
+    # And the version after that is not blocked either: a correction dated now always lands.
+    await write_articles(client, settings, [_article("c-1", datetime.now(UTC), "Last.")])
+    assert await _quotes_of(client, settings, "c-1") == ["Last."]
+
+
+async def test_undated_versions_in_one_batch_the_later_arrival_wins(
+    env: tuple[AsyncElasticsearch, Settings],
+) -> None:
+    client, settings = env
+    await ensure_indices(client, settings)
+    batch = [_article("u-1", T0 + timedelta(hours=2), "Dated."), _undated("u-1", "Undated, later.")]
+    report = await write_articles(client, settings, batch)
+    assert [o.status for o in report.outcomes] == ["superseded", "indexed"]
+    assert report.unordered == 1
+    assert await _quotes_of(client, settings, "u-1") == ["Undated, later."]
+
+
 async def test_mapping_error_rejects_that_article_only(env: tuple[AsyncElasticsearch, Settings]) -> None:
     client, settings = env
     await ensure_indices(client, settings)

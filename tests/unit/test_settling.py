@@ -13,6 +13,7 @@ import pytest
 from pydantic import ValidationError
 
 from pipeline.errors import BadArticle, RecordRefused, TransientError
+from pipeline.index.writer import order_versions
 from pipeline.models import Article, EnrichedArticle, Entity, Quote, Rejected
 from pipeline.settings import Settings
 from pipeline.stream.deadletter import (
@@ -439,3 +440,29 @@ def test_a_tombstone_letter_keeps_no_value_not_an_empty_one() -> None:
 )
 def test_redact_url(text: str, shown: str) -> None:
     assert redact_url(text) == shown
+
+
+# --- versions: the ordering rule --------------------------------------------------------------------
+
+CLOCK = 1_800_000_000_000  # epoch ms
+DAY = 86_400_000
+
+
+@pytest.mark.parametrize(
+    ("incoming", "previous", "order"),
+    [
+        (CLOCK, CLOCK - 1, "newer"),
+        (CLOCK, CLOCK, "newer"),  # the same version again: rewritten (redelivery)
+        (CLOCK - 1, CLOCK, "older"),
+        (0, CLOCK, "unordered"),  # an undated correction of a dated article
+        (CLOCK, 0, "unordered"),  # a dated version of an undated one
+        (0, 0, "unordered"),
+        (CLOCK, CLOCK + 30 * DAY, "unordered"),  # a far-future version already indexed never blocks
+        (CLOCK + 2 * DAY, CLOCK, "unordered"),
+        (CLOCK + DAY // 2, CLOCK, "newer"),  # within the tolerance (time zones, embargoes): a date
+    ],
+)
+def test_versions_order_by_date_only_when_both_dates_are_believable(
+    incoming: int, previous: int, order: str
+) -> None:
+    assert order_versions(incoming, previous, CLOCK) == order
