@@ -155,7 +155,7 @@ def test_poison_messages_settle_and_good_articles_after_them_are_searchable(
         assert reasons["tombstone"] == "not_json"
         assert reasons["not-json"] == "not_json"
         assert reasons["junk"] == "not_utf8"
-        junk_value, junk = letters["junk"]
+        _junk_value, junk = letters["junk"]
         assert junk.original_truncated and junk.original_size == len(POISON[1][1] or b"")
         assert junk.original_sha256 == hashlib.sha256(POISON[1][1] or b"").hexdigest()
         assert (junk.topic, junk.offset) == (settings.topic_raw, junk.offset)
