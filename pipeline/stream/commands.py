@@ -515,7 +515,9 @@ def status(
 
     settings = _settings()
     port = web_port or settings.worker_web_port
-    url = f"http://127.0.0.1:{port}/metrics"
+    # The worker's interface; "all interfaces" is reached on loopback.
+    host = settings.worker_web_host if settings.worker_web_host not in ("0.0.0.0", "::", "") else "127.0.0.1"
+    url = f"http://{host}:{port}/metrics"
     try:
         with urllib.request.urlopen(url, timeout=3) as response:
             page = response.read().decode("utf-8")

@@ -23,12 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from pipeline.models import EnrichedArticle, Rejected
-from pipeline.settings import Settings
-from pipeline.stream.sizes import record_budget
-from pipeline.stream.topics import read_topic
-from tests.integration.stream_harness import (
+from stream_harness import (
     Index,
     Worker,
     group_lag,
@@ -37,6 +32,11 @@ from tests.integration.stream_harness import (
     run_cli,
     wait_for,
 )
+
+from pipeline.models import EnrichedArticle, Rejected
+from pipeline.settings import Settings
+from pipeline.stream.sizes import record_budget
+from pipeline.stream.topics import read_topic
 
 pytestmark = pytest.mark.integration
 
@@ -201,8 +201,11 @@ def test_poison_messages_settle_and_good_articles_after_them_are_searchable(
         # A safe default deployment: loopback only, /metrics and nothing of Faust's, no password printed.
         assert _listening_addresses(worker.port) == {"0100007F"}
         assert _get(worker.port, "/metrics") == 200
-        for path in ("/router/", "/table/", "/graph/", "/stats/", "/"):
+        for path in ("/router/", "/table/", "/graph/", "/stats/", "/performance/"):
             assert _get(worker.port, path) == 404, path
+        # Faust's bare index stays (it cannot be switched off): a liveness answer that names nothing.
+        with urllib.request.urlopen(f"http://127.0.0.1:{worker.port}/", timeout=5) as response:
+            assert json.loads(response.read()) == {"status": "OK"}
         log_text = worker.log_path.read_text(errors="replace")
         assert PASSWORD not in log_text
         assert "elastic:***@" in log_text  # the ready line still says where Elasticsearch is
