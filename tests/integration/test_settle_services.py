@@ -8,8 +8,8 @@ import asyncio
 from collections.abc import Iterator
 
 import pytest
-from pipeline.scratch import remove_scratch, scratch_settings
 
+from pipeline.devstack.scratch import remove_scratch, scratch_settings
 from pipeline.errors import RecordRefused
 from pipeline.kafka_clients import kafka_client_kwargs
 from pipeline.settings import Settings

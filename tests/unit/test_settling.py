@@ -387,7 +387,7 @@ async def test_a_replayed_letter_that_fails_again_is_not_duplicated(
     kafka = _Kafka()
     processor, metrics = _processor(kafka=kafka)
     replay = Replay("letter-1", replayed_reason, replays=0)
-    await processor.process([RawMessage(b"not json", Origin("raw", 0, 9, b"k"), replay=replay)])
+    await processor.process([RawMessage(b"{nope", Origin("raw", 0, 9, b"k"), replay=replay)])
     letters = kafka.letters()
     if new_letter:
         assert [(r.letter_id, r.reason, r.replays) for r in letters] == [("letter-1", "not_json", 1)]
