@@ -92,7 +92,7 @@ async def test_agent_indexes_dead_letters_and_acks_only_after_indexing(settings:
     agent = app.agents[AGENT_NAME]
     async with agent.test_context() as ctx:
         events = [await ctx.put(json.dumps(a).encode(), key=a["id"].encode()) for a in ARTICLES]
-        events.append(await ctx.put(b"this is not json", key=b"broken"))
+        events.append(await ctx.put(b"{this is broken json", key=b"broken"))
         events.append(await ctx.put(json.dumps({"id": "agent-3", "text": "  "}).encode(), key=b"agent-3"))
 
         await _until(lambda: metrics.counters["retries"] >= 2)
