@@ -15,7 +15,9 @@ factor is computed from the cluster's broker count.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +45,8 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
 
 
 MAX_MESSAGE_BYTES = "max.message.bytes"
+# How long a topic config change may take to read back (milliseconds on one broker).
+CONFIG_SETTLE_SECONDS = 10.0
 
 
 def topic_configs(settings: Settings) -> dict[str, str]:
@@ -123,6 +127,14 @@ async def _align_configs(admin: Any, settings: Settings, names: list[str]) -> di
             [ConfigResource(ConfigResourceType.TOPIC, name, wanted) for name in changed]
         )
         log.info("topics %s: %s set to %s", ", ".join(changed), MAX_MESSAGE_BYTES, wanted[MAX_MESSAGE_BYTES])
+        # The broker applies a config change asynchronously: wait until it reads back, so the start-up
+        # check after this never sees the old value.
+        deadline = time.monotonic() + CONFIG_SETTLE_SECONDS
+        while time.monotonic() < deadline:
+            found = await topic_config_values(admin, list(changed), MAX_MESSAGE_BYTES)
+            if all(found.get(name) == wanted[MAX_MESSAGE_BYTES] for name in changed):
+                break
+            await asyncio.sleep(0.2)
     return changed
 
 
