@@ -133,6 +133,12 @@ def read_failures(field: str | None = None, *, bad_values: bool = True) -> Itera
         raise _unavailable(exc) from None
 
 
+# What since/until accept, for clients and fuzzers (the value stays a string: QuoteQuery reads it).
+_DATE_OR_TIME: dict[str, Any] = {
+    "anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}]
+}
+
+
 @dataclass(frozen=True)
 class QuoteFilters:
     """The filters ``/quotes`` and ``/speakers`` share, as given (validated by ``QuoteQuery``)."""
@@ -178,13 +184,18 @@ def quote_filters(
     ] = None,
     since: Annotated[
         str | None,
-        Query(description="From this date (YYYY-MM-DD, UTC) or ISO 8601 time.", examples=["2023-08-01"]),
+        Query(
+            description="From this date (YYYY-MM-DD, UTC) or ISO 8601 time.",
+            examples=["2023-08-01"],
+            json_schema_extra=_DATE_OR_TIME,
+        ),
     ] = None,
     until: Annotated[
         str | None,
         Query(
             description="Until this day, inclusive (YYYY-MM-DD, UTC) or ISO 8601 time.",
             examples=["2023-08-31"],
+            json_schema_extra=_DATE_OR_TIME,
         ),
     ] = None,
     source: Annotated[

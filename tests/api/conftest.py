@@ -11,12 +11,16 @@ import asyncio
 import json
 import os
 import socket
+import subprocess
 import sys
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -170,3 +174,50 @@ def quotewire_exe() -> str:
     exe = Path(sys.executable).with_name("quotewire")
     assert exe.is_file(), f"{exe} missing: install the project (pip install -e .)"
     return str(exe)
+
+
+SERVER_START_SECONDS = 60.0
+Serve = Callable[..., AbstractContextManager[str]]
+
+
+@contextmanager
+def serving(exe: str, env: dict[str, str], log: Path, healthy: bool = True) -> Iterator[str]:
+    """``quotewire serve`` on a free port until the block ends; yields its base URL once it answers
+    (``/healthz`` 200, or any answer when ``healthy`` is False: a server whose Elasticsearch is down)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [exe, "serve", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + SERVER_START_SECONDS
+        while True:
+            assert process.poll() is None, f"quotewire serve exited: {log.read_text()}"
+            try:
+                status = httpx.get(f"{base}/healthz", timeout=5).status_code
+                if status == 200 or not healthy:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, f"quotewire serve did not answer: {log.read_text()}"
+            time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="session")
+def serve() -> Serve:
+    """``serve(exe, env, log, healthy=True)``: ``quotewire serve`` on a free port, as a context."""
+    return serving

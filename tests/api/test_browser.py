@@ -9,10 +9,8 @@ from __future__ import annotations
 import re
 import shutil
 import socket
-import subprocess
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -37,51 +35,14 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 SCREENSHOTS = PROJECT_ROOT / "out"
-SERVER_START_SECONDS = 60.0
-
-
-@contextmanager
-def serving(exe: str, env: dict[str, str], log: Path, healthy: bool = True) -> Iterator[str]:
-    """``quotewire serve`` on a free port until the block ends; yields its base URL once it answers
-    (``/healthz`` 200, or any answer when ``healthy`` is False: a server whose Elasticsearch is down)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [exe, "serve", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + SERVER_START_SECONDS
-        while True:
-            assert process.poll() is None, f"quotewire serve exited: {log.read_text()}"
-            try:
-                status = httpx.get(f"{base}/healthz", timeout=5).status_code
-                if status == 200 or not healthy:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, f"quotewire serve did not answer: {log.read_text()}"
-            time.sleep(0.2)
-        yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+Serve = Callable[..., AbstractContextManager[str]]  # the `serve` fixture of conftest.py
 
 
 @pytest.fixture(scope="module")
 def server(
-    quotewire_exe: str, cli_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+    serve: Serve, quotewire_exe: str, cli_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
-    with serving(quotewire_exe, cli_env, tmp_path_factory.mktemp("serve") / "serve.log") as base:
+    with serve(quotewire_exe, cli_env, tmp_path_factory.mktemp("serve") / "serve.log") as base:
         yield base
 
 
@@ -295,7 +256,7 @@ def test_keyboard_and_paging(page: object, tmp_path: Path) -> None:
 
 
 def test_search_service_down_says_so(
-    browser: object, quotewire_exe: str, cli_env: dict[str, str], tmp_path: Path
+    serve: Serve, browser: object, quotewire_exe: str, cli_env: dict[str, str], tmp_path: Path
 ) -> None:
     from playwright.sync_api import Page, expect
 
@@ -304,7 +265,7 @@ def test_search_service_down_says_so(
         dead = f"http://127.0.0.1:{sock.getsockname()[1]}"
     env = {**cli_env, "QUOTEWIRE_ES_URL": dead, "QUOTEWIRE_ES_REQUEST_TIMEOUT": "2"}
     log = tmp_path / "serve.log"
-    with serving(quotewire_exe, env, log, healthy=False) as base, opened(browser, base) as page:
+    with serve(quotewire_exe, env, log, healthy=False) as base, opened(browser, base) as page:
         assert isinstance(page, Page)
         page.goto("/?person=Antonov")
         _settled(page)
@@ -379,7 +340,7 @@ def test_only_web_addresses_become_links(page: object, server: str) -> None:
 
 
 def test_api_key_prompt_and_rate_limit_message(
-    browser: object, quotewire_exe: str, cli_env: dict[str, str], tmp_path: Path
+    serve: Serve, browser: object, quotewire_exe: str, cli_env: dict[str, str], tmp_path: Path
 ) -> None:
     """A server with API keys: the page asks for one in the results area, keeps it for the tab and
     sends it; a wrong key is said to be wrong. Over the rate limit, the page says to slow down."""
@@ -387,7 +348,7 @@ def test_api_key_prompt_and_rate_limit_message(
 
     key = "page-test-key-0123456789"
     env = {**cli_env, "QUOTEWIRE_API_KEYS": key, "QUOTEWIRE_API_RATE_LIMIT": "3/minute"}
-    with serving(quotewire_exe, env, tmp_path / "serve.log") as base, opened(browser, base) as page:
+    with serve(quotewire_exe, env, tmp_path / "serve.log") as base, opened(browser, base) as page:
         assert isinstance(page, Page)
         page.goto("/?person=Antonov")
         _settled(page)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from pipeline.index.names import fold_words
 from pipeline.index.queries import (
     QuoteQuery,
     country_code,
@@ -335,3 +338,48 @@ def test_language_filter(typed: str | None, expected: str | None) -> None:
 def test_bad_language_is_rejected(typed: str) -> None:
     with pytest.raises(ValidationError):
         QuoteQuery(language=typed)
+
+
+# --- property: any text in any filter is a query or a clear error, never a crash --------------------
+
+_OFFSETS = st.integers(min_value=-14 * 60, max_value=14 * 60).map(lambda m: timezone(timedelta(minutes=m)))
+# The calendar's ends and the epoch with any offset: where Python's datetime arithmetic overflows.
+_EDGES = st.builds(
+    lambda moment, zone: moment.replace(tzinfo=zone).isoformat(),
+    st.sampled_from([datetime.min, datetime.max, datetime(1970, 1, 1)]),
+    _OFFSETS,
+)
+_DATE_TEXT = st.one_of(
+    _EDGES,
+    st.datetimes(timezones=st.none() | _OFFSETS).map(datetime.isoformat),  # year 1 to 9999, ±14:00
+    st.dates().map(date.isoformat),
+    st.dates().map(lambda d: d.strftime("%Y%m%d")),
+    st.integers().map(str),
+    st.text(max_size=40),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(since=_DATE_TEXT, until=_DATE_TEXT)
+def test_any_date_text_is_a_query_or_a_clear_error(since: str, until: str) -> None:
+    try:
+        query = QuoteQuery.model_validate({"since": since, "until": until})
+    except ValidationError:  # a clear 422: the only failure allowed
+        return
+    bounds = search_body(query)["query"]["bool"]["filter"][0]["range"]["published"]
+    assert set(bounds) == {"gte", "lte"}
+    json.dumps(bounds)
+
+
+@settings(max_examples=300, deadline=None)
+@given(person=st.text(max_size=200), text=st.text(max_size=100), source=st.text(max_size=50))
+def test_any_person_text_or_source_is_a_query_or_a_clear_error(person: str, text: str, source: str) -> None:
+    try:
+        query = QuoteQuery(person=person, text=text, source=source)
+    except ValidationError:
+        return
+    json.dumps(search_body(query))
+    try:
+        json.dumps(people_body(person))
+    except ValueError:
+        assert not fold_words(person)  # refused only when it has no letters or digits in any script
