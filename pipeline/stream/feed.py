@@ -180,6 +180,8 @@ async def send_all(
         acks="all",
         enable_idempotence=True,
         linger_ms=20,  # small batches: a folder of files goes out in a few requests
+        # The topics' record limit as the settings name it (pipeline/stream/sizes.py).
+        max_request_size=settings.kafka_max_request_size,
     )
     await producer.start()
     pending: list[asyncio.Future[Any]] = []

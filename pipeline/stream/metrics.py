@@ -57,6 +57,7 @@ COUNTERS: dict[str, str] = {
     "batches": "Batches processed and acknowledged.",
     "articles_date_unreadable": "Articles kept without a date that could not be read or lay in the future.",
     "articles_not_english": "Articles detected in a language other than English (indexed with a warning).",
+    "quotes_capped": "Statements found but not reported because of the enrichment's per-article limits.",
     "records_refused": "Records Kafka refused for good (size, topic); what replaces them is sent instead.",
     "records_lost": "Refused records nothing could replace (each logged as an error).",
     "enriched_capped": "Enriched articles left out of entities/quotes/text to fit one Kafka record.",

@@ -151,6 +151,7 @@ class BatchProcessor:
             else:
                 enriched.append((message, outcome))
         self.metrics.add("articles_enriched", len(enriched))
+        self.metrics.add("quotes_capped", sum(article.quotes_capped for _, article in enriched))
 
         written = await self._contained("index", "index_failed", [e for _, e in enriched], self._index)
         out: list[OutRecord] = []

@@ -466,3 +466,15 @@ def test_versions_order_by_date_only_when_both_dates_are_believable(
     incoming: int, previous: int, order: str
 ) -> None:
     assert order_versions(incoming, previous, CLOCK) == order
+
+
+async def test_quotes_the_enrichment_capped_are_counted() -> None:
+    class Capping(_Enricher):
+        async def enrich(self, articles: Sequence[Article]) -> list[EnrichedArticle | BadArticle]:
+            return [
+                EnrichedArticle(id=a.id, text=a.text, quotes_capped=7 if a.id == "b" else 0) for a in articles
+            ]
+
+    processor, metrics = _processor(enricher=Capping())
+    await processor.process([_article(0, "a"), _article(1, "b")])
+    assert metrics.counters["quotes_capped"] == 7
