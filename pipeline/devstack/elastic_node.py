@@ -47,6 +47,7 @@ from pipeline.devstack.service import (
 )
 from pipeline.errors import DevstackError
 from pipeline.settings import Settings
+from pipeline.urls import redact_url
 
 # The newest 9.x on Maven Central when this was written. The launcher uses internal APIs
 # (NodeConstruction, NodeServiceProvider, PluginsService.LoadedPlugin) that change between minors:
@@ -179,14 +180,15 @@ class ElasticsearchNode(PidFileService):
 
     @property
     def address(self) -> str:
-        return self.url
+        """The URL as printed (``devstack status``): without credentials."""
+        return redact_url(self.url)
 
     # --- build ---------------------------------------------------------------------------------
 
     def _check_local(self) -> None:
         if not self.url.startswith("http://") or not is_local_host(self.host):
             raise DevstackError(
-                f"QUOTEWIRE_ES_URL={self.settings.es_url} is not plain http on this machine: the "
+                f"QUOTEWIRE_ES_URL={redact_url(self.settings.es_url)} is not plain http on this machine: the "
                 "devstack only runs Elasticsearch on http://127.0.0.1 or localhost "
                 "(an external cluster needs no devstack)"
             )

@@ -478,3 +478,16 @@ async def test_quotes_the_enrichment_capped_are_counted() -> None:
     processor, metrics = _processor(enricher=Capping())
     await processor.process([_article(0, "a"), _article(1, "b")])
     assert metrics.counters["quotes_capped"] == 7
+
+
+@pytest.mark.parametrize(
+    ("es_url", "printed"),
+    [
+        ("http://elastic:pw-123@127.0.0.1:9200", "http://elastic:***@127.0.0.1:9200"),
+        ("http://127.0.0.1:9200", "http://127.0.0.1:9200"),  # negative
+    ],
+)
+def test_the_devstack_prints_its_elasticsearch_url_without_the_password(es_url: str, printed: str) -> None:
+    from pipeline.devstack.elastic_node import ElasticsearchNode
+
+    assert ElasticsearchNode(Settings(es_url=es_url)).address == printed
