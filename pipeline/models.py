@@ -53,8 +53,10 @@ class Entity(_Record):
 
 
 # Which evidence gave a speaker's country, most specific first (pipeline.nlp.profiles): their title or
-# office, their organisation, a town the article ties them to, the dateline, the article as a whole.
-CountrySource = Literal["role", "organisation", "place", "dateline", "article"]
+# office, their organisation, a town the article ties them to, the dateline, the article as a whole;
+# "person" is not article evidence: the people registry's established country for a speaker the article
+# gives none (pipeline.people.linking), so it is never confused with what the article says.
+CountrySource = Literal["role", "organisation", "place", "dateline", "article", "person"]
 
 
 class Speaker(_Record):
@@ -71,6 +73,9 @@ class Speaker(_Record):
     mention_start: int | None = None
     mention_end: int | None = None
     confidence: SpeakerConfidence | None = None
+    # The person in the people registry (pipeline.people) this speaker was linked to in the worker;
+    # None before linking, for an unnamed speaker, or a mention too ambiguous to link.
+    person_id: str | None = None
 
 
 class Quote(_Record):

@@ -102,6 +102,9 @@ class Settings(BaseSettings):
     # batch is split and the article that fails alone is dead-lettered: a flake passes on the second try,
     # a third is there for a cluster that answered oddly once. Known transient failures wait forever.
     worker_attempts: int = Field(default=3, ge=1, le=20)
+    # Link every quote's speaker to a person in the people registry (pipeline/people) before indexing.
+    # Off only to measure what linking costs (pipeline/bench/pipeline_throughput.py --people both).
+    people_linking: bool = True
 
     # --- API ---------------------------------------------------------------------------------
     api_host: str = "127.0.0.1"
@@ -205,6 +208,10 @@ class Settings(BaseSettings):
     @property
     def articles_alias(self) -> str:
         return f"{self.index_prefix}-articles"
+
+    @property
+    def people_alias(self) -> str:
+        return f"{self.index_prefix}-people"
 
 
 def describe_error(exc: ValidationError) -> str:

@@ -126,6 +126,8 @@ def quote_document(
             "role": speaker.role,
             "type": speaker.type,
             "country": speaker.country.upper() if speaker.country else None,
+            "country_source": speaker.country_source,
+            "person_id": speaker.person_id,
             # evidence: which rule chose the speaker, how far to trust it, the mention it read
             "rule": speaker.rule,
             "confidence": speaker.confidence,

@@ -36,8 +36,8 @@ from pipeline.settings import Settings
 
 log = logging.getLogger(__name__)
 
-IndexKind = Literal["quotes", "articles"]
-KINDS: tuple[IndexKind, ...] = ("quotes", "articles")
+IndexKind = Literal["quotes", "articles", "people"]
+KINDS: tuple[IndexKind, ...] = ("quotes", "articles", "people")
 INDEX_CONFIG_DIR = config_files() / "index"
 
 
@@ -83,14 +83,18 @@ def load_spec(kind: IndexKind, settings: Settings, config_dir: Traversable = IND
     raw = json.loads((config_dir / f"{kind}.json").read_text(encoding="utf-8"))
     mappings = raw["mappings"]
     version = int(mappings.get("_meta", {}).get("schema_version", 1))
-    alias = settings.quotes_alias if kind == "quotes" else settings.articles_alias
+    alias = {
+        "quotes": settings.quotes_alias,
+        "articles": settings.articles_alias,
+        "people": settings.people_alias,  # the people registry (pipeline/people)
+    }[kind]
     return IndexSpec(
         kind=kind, alias=alias, schema_version=version, settings=raw["settings"], mappings=mappings
     )
 
 
 async def ensure_indices(client: AsyncElasticsearch, settings: Settings) -> list[IndexStatus]:
-    """Create what is missing (quotes and articles); report what exists. Raises ``TransientError``
+    """Create what is missing (quotes, articles, people); report what exists. Raises ``TransientError``
     when Elasticsearch cannot be reached and ``QuotewireError`` when an alias name is taken by an index."""
     return [await ensure_index(client, load_spec(kind, settings)) for kind in KINDS]
 

@@ -108,7 +108,13 @@ class _Sinks:
 
     async def write(self, batch: Sequence[EnrichedArticle]) -> IndexResult:
         from pipeline.index.writer import write_articles
+        from pipeline.people.registry import PeopleRegistry
 
+        if self.settings.people_linking:
+            # Every speaker gets its person_id (issue 11) before the quotes are written; idempotent.
+            linked = await PeopleRegistry(self.client, self.settings).link(batch)
+            batch = linked.articles
+            self.metrics.add("quotes_linked", sum(len(c) for c in linked.contributions.values()))
         report = await write_articles(self.client, self.settings, batch)
         self.metrics.add("retries", report.retries)
         self.metrics.add("versions_unordered", report.unordered)

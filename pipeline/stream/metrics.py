@@ -65,6 +65,7 @@ COUNTERS: dict[str, str] = {
     "letters_repeated": "Replayed messages that failed again for the same reason (no new dead letter).",
     "versions_unordered": "Versions not orderable by date (undated, far future): the later arrival won.",
     "dates_clamped": "Article dates in the far future, ordered as undated (the later arrival wins).",
+    "quotes_linked": "Quote speakers linked to a person in the people registry (pipeline/people).",
 }
 
 # name -> (help, label names); each is exported as quotewire_<name>_total{label="..."}.
