@@ -59,6 +59,11 @@ class Entity(_Record):
 CountrySource = Literal["role", "organisation", "place", "dateline", "article", "person"]
 
 
+# The form of a person_id (pipeline.people.linking.person_id_for): "p-" and 16 hex digits, so a search by
+# person can tell an id from a name.
+PERSON_ID_PATTERN = r"^p-[0-9a-f]{16}$"
+
+
 class Speaker(_Record):
     name: str | None = None
     mention: str | None = None

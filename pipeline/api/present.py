@@ -108,6 +108,8 @@ def speaker_out(speaker: read.SpeakerOut, country_name: CountryName) -> SpeakerO
         role=speaker.role,
         country=speaker.country,
         country_name=country_name(speaker.country) if speaker.country else None,
+        country_source=speaker.country_source,
+        person_id=speaker.person_id,
         rule=speaker.rule,
         confidence=speaker.confidence if speaker.confidence in ("high", "medium", "low") else None,
     )

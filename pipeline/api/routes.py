@@ -31,6 +31,7 @@ from pipeline.api.schemas import (
     Health,
     Interval,
     PeopleResponse,
+    PersonEntry,
     QuoteSearchResponse,
     SpeakersResponse,
     ValidationProblem,
@@ -39,7 +40,7 @@ from pipeline.api.security import guard
 from pipeline.errors import TransientError
 from pipeline.index import search as read
 from pipeline.index.queries import QuoteQuery, country_code, country_name
-from pipeline.models import QuoteKind
+from pipeline.models import PERSON_ID_PATTERN, QuoteKind
 from pipeline.settings import Settings
 
 
@@ -302,6 +303,30 @@ async def people(
     with read_failures("prefix"):
         found = await read.suggest_people(client, settings, prefix, limit)
     return PeopleResponse(prefix=prefix, people=[present.person_out(p) for p in found])
+
+
+@router.get(
+    "/people/{person_id}",
+    summary="One person of the people registry",
+    response_model=PersonEntry,
+    responses={404: {"description": "No person with this id."}, **_PROBLEMS},
+    tags=["search"],
+)
+async def person(
+    client: Client,
+    settings: AppSettings,
+    person_id: Annotated[
+        str, Path(pattern=PERSON_ID_PATTERN, description="A person_id (on quotes' speakers, from /people).")
+    ],
+) -> PersonEntry:
+    """One person: names, roles over time, countries, quote count, first and last seen."""
+    from pipeline.people.lookup import get_person
+
+    with read_failures(bad_values=False):
+        found = await get_person(client, settings, person_id)
+    if found is None:
+        raise HTTPException(404, f"no person with id {person_id!r}")
+    return PersonEntry.model_validate(found.model_dump())
 
 
 @router.get(

@@ -34,6 +34,15 @@ class SpeakerOut(_Public):
     role: str | None = None
     country: str | None = Field(default=None, description="ISO 3166-1 alpha-2 code.")
     country_name: str | None = None
+    country_source: str | None = Field(
+        default=None,
+        description="Which evidence gave the country: role, organisation, place, dateline, article, or "
+        "person (not in the article: the person's established country from the people registry).",
+    )
+    person_id: str | None = Field(
+        default=None,
+        description="The person in the people registry (GET /people/{person_id}); null when unlinked.",
+    )
     rule: str | None = Field(default=None, description="The resolution rule that chose the speaker.")
     confidence: Literal["high", "medium", "low"] | None = Field(
         default=None,
@@ -114,6 +123,30 @@ class PersonSuggestion(_Public):
     count: int
     country: str | None = None
     role: str | None = None
+
+
+class RoleSpanOut(_Public):
+    role: str
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+
+
+class PersonEntry(_Public):
+    """One person (or organisation) of the people registry: a speaker across articles."""
+
+    person_id: str
+    name: str = Field(description="The fullest name the person was quoted under.")
+    kind: Literal["person", "organisation"]
+    role: str | None = Field(default=None, description="The role seen most recently.")
+    country: str | None = Field(default=None, description="The country most of their quotes carry.")
+    quote_count: int
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+    aliases: list[str] = Field(default_factory=list, description="Every form they were quoted under.")
+    roles: list[RoleSpanOut] = Field(default_factory=list, description="Roles over time, earliest first.")
+    countries: dict[str, int] = Field(
+        default_factory=dict, description="Quotes per country (article evidence)."
+    )
 
 
 class PeopleResponse(_Public):

@@ -26,7 +26,8 @@ COMMAND_MODULES = (
     "pipeline.cli.enrich",  # enrich
     "pipeline.ingest.commands",  # schema
     "pipeline.stream.commands",  # feed, worker, dead-letters, status
-    "pipeline.index.commands",  # setup, search, people
+    "pipeline.index.commands",  # setup, search, countries, reindex
+    "pipeline.people.commands",  # people
     "pipeline.api.commands",  # serve
 )
 

@@ -1,4 +1,4 @@
-"""CLI: ``quotewire setup``, ``search``, ``people``, ``countries``, ``reindex``. Thin: parse, call
+"""CLI: ``quotewire setup``, ``search``, ``countries``, ``reindex``. Thin: parse, call
 ``pipeline.index.search`` / ``schema``, print. Results go to stdout, messages to stderr; a bad argument
 is one line on stderr and exit code 2; Elasticsearch trouble is one line and exit code 1."""
 
@@ -68,10 +68,6 @@ def _first_error(exc: Any) -> str:
     return f"{where}: {message}" if where else message
 
 
-# What one line of `quotewire people --json` holds.
-_PERSON_LINE = {"person_id", "name", "kind", "role", "country", "quote_count", "last_seen"}
-
-
 def register(app: typer.Typer) -> None:
     # `quotewire setup` (topics + these indices) is registered by pipeline.stream.commands.
 
@@ -127,56 +123,6 @@ def register(app: typer.Typer) -> None:
                 sys.stdout.write(hit.model_dump_json() + "\n")
             return
         _print_table(results)
-
-    @app.command()
-    def people(
-        name: Annotated[str, typer.Argument(help="A name or its start, any spelling: 'blin', 'antony b'.")],
-        limit: Annotated[int, typer.Option(min=1, max=100)] = 10,
-        kind: Annotated[
-            str | None, typer.Option(help="Only 'person' or 'organisation' entries of the registry.")
-        ] = None,
-        as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
-    ) -> None:
-        """People matching NAME in the people registry: name, role, country, quote count, last seen.
-        Speakers indexed before the registry existed are listed by name (no person id) when it has none."""
-        from pipeline.index.search import suggest_people
-        from pipeline.people.lookup import PersonOut, find_people
-
-        if kind is not None and kind not in ("person", "organisation"):
-            raise _fail(f"kind must be person or organisation, not {kind!r}")
-
-        async def lookup(client: AsyncElasticsearch, settings: Settings) -> list[PersonOut]:
-            found = await find_people(client, settings, name, limit, kind)
-            if found or kind is not None:
-                return found
-            return [
-                PersonOut(
-                    person_id="",
-                    name=s.name,
-                    kind="person",
-                    role=s.role,
-                    country=s.country,
-                    quote_count=s.count,
-                )
-                for s in await suggest_people(client, settings, name, limit)
-            ]
-
-        found = _run(lookup)
-        for person in found:
-            if as_json:
-                sys.stdout.write(person.model_dump_json(include=_PERSON_LINE) + "\n")
-            else:
-                extra = ", ".join(x for x in (person.role, person.country) if x)
-                seen = f"  last seen {person.last_seen:%Y-%m-%d}" if person.last_seen else ""
-                ident = f"  [{person.person_id}]" if person.person_id else ""
-                typer.echo(
-                    f"{person.quote_count:6d}  {person.name}"
-                    + (f"  ({extra})" if extra else "")
-                    + seen
-                    + ident
-                )
-        if not found and not as_json:
-            typer.echo("no people found", err=True)
 
     @app.command()
     def countries(

@@ -5,7 +5,8 @@ User text never becomes query syntax: names go through ``names.name_keys`` into 
 text into ``match``/``match_phrase``, everything else into ``term``/``range``. There is no
 ``query_string`` anywhere, so ``"AND"``, ``*``, ``field:value`` or brackets are just words.
 
-* person -- every token key of the typed name must be among the speaker's ``speaker.name_keys``
+* person -- a person_id from the people registry (``p-`` + 16 hex) matches ``speaker.person_id`` exactly;
+  otherwise every token key of the typed name must be among the speaker's ``speaker.name_keys``
   (surname alone, full name, any case or accents, transliteration variants, role words ignored; see
   ``names``); a full-name ``match`` on the folded ``speaker.name`` adds to the score.
 * country -- ISO code, name or demonym ("RU", "Russia", "russian"), resolved by the NLP layer's
@@ -21,6 +22,7 @@ text into ``match``/``match_phrase``, everything else into ``term``/``range``. T
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from functools import lru_cache
@@ -36,7 +38,9 @@ from pipeline.index.names import (
     name_keys,
     token_key,
 )
-from pipeline.models import QuoteKind
+from pipeline.models import PERSON_ID_PATTERN, QuoteKind
+
+_PERSON_ID = re.compile(PERSON_ID_PATTERN)
 
 Body = dict[str, Any]
 CountryResolver = Callable[[str], str | None]
@@ -287,7 +291,10 @@ def filter_query(
     must: list[Body] = []
     filters: list[Body] = []
     should: list[Body] = []
-    if query.person:
+    if query.person and _PERSON_ID.match(query.person):
+        # A person_id from the people registry (`quotewire people`): exactly that person's quotes.
+        filters.append({"term": {"speaker.person_id": query.person}})
+    elif query.person:
         person_filters, person_scoring = person_clauses(query.person, lexicon, country_word)
         filters.extend(person_filters)
         should.extend(person_scoring)

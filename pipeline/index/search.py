@@ -57,6 +57,8 @@ class SpeakerOut(_Out):
     country: str | None = None
     rule: str | None = None  # evidence: the resolution rule, and how far it may be trusted
     confidence: str | None = None
+    country_source: str | None = None  # which evidence gave the country ("person": the people registry)
+    person_id: str | None = None  # the person in the people registry (pipeline.people)
 
 
 class QuoteHit(_Out):
@@ -278,6 +280,8 @@ def _hit(hit: Mapping[str, Any]) -> QuoteHit:
             role=speaker.get("role"),
             type=speaker.get("type"),
             country=speaker.get("country"),
+            country_source=speaker.get("country_source"),
+            person_id=speaker.get("person_id"),
         ),
         countries=source.get("countries") or [],
         headline=source.get("headline"),

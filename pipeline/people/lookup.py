@@ -16,11 +16,11 @@ from elasticsearch import AsyncElasticsearch
 from pydantic import BaseModel, ConfigDict
 
 from pipeline.index.names import NameLexicon, default_lexicon, name_keys
+from pipeline.models import PERSON_ID_PATTERN
 from pipeline.people.registry import call_es, person_from_document
 from pipeline.settings import Settings
 
-# Person ids as pipeline.people.linking makes them: "p-" and 16 hex digits.
-PERSON_ID = re.compile(r"^p-[0-9a-f]{16}$")
+PERSON_ID = re.compile(PERSON_ID_PATTERN)
 
 
 def is_person_id(text: str) -> bool:

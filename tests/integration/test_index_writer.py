@@ -94,6 +94,7 @@ async def test_setup_creates_versioned_indices_behind_aliases(
     assert [(s.alias, s.index, s.created) for s in first] == [
         (settings.quotes_alias, load_spec("quotes", settings).concrete_name(), True),
         (settings.articles_alias, load_spec("articles", settings).concrete_name(), True),
+        (settings.people_alias, load_spec("people", settings).concrete_name(), True),
     ]
     mapping = (await client.indices.get_mapping(index=settings.quotes_alias)).body
     (quotes_mapping,) = mapping.values()
@@ -111,17 +112,18 @@ async def test_setup_creates_versioned_indices_behind_aliases(
     assert [t["token"] for t in analyzed["tokens"]] == ["zelenskyy"]
 
     again = await ensure_indices(client, settings)
-    assert [s.created for s in again] == [False, False]
+    assert [s.created for s in again] == [False, False, False]
     assert not any(s.outdated for s in again)
 
 
 async def test_concurrent_setup_is_safe(env: tuple[AsyncElasticsearch, Settings]) -> None:
     client, settings = env
     results = await asyncio.gather(*(ensure_indices(client, settings) for _ in range(3)))
-    assert sum(s.created for batch in results for s in batch) == 2  # each index created exactly once
+    assert sum(s.created for batch in results for s in batch) == 3  # each index created exactly once
     assert {s.index for batch in results for s in batch} == {
         load_spec("quotes", settings).concrete_name(),
         load_spec("articles", settings).concrete_name(),
+        load_spec("people", settings).concrete_name(),
     }
 
 

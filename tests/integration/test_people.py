@@ -212,3 +212,37 @@ def test_people_command_lists_candidates(index: tuple[Settings, Index], tmp_path
     assert all(r["quote_count"] == 2 and r["last_seen"] for r in rows)
     nobody = run_cli(settings, "people", "Nobodyatall", "--json")
     assert nobody.returncode == 0 and nobody.stdout.strip() == ""
+    organisations = run_cli(settings, "people", "Kremlin", "--kind", "organisation", "--json")
+    assert [json.loads(line)["kind"] for line in organisations.stdout.splitlines()] == ["organisation"]
+    assert run_cli(settings, "people", "Kremlin", "--kind", "person", "--json").stdout.strip() == ""
+
+    # search --person takes a person_id: exactly that namesake's quotes.
+    john_us = _pid("john smith", "US")
+    found = run_cli(settings, "search", "--person", john_us, "--json")
+    assert found.returncode == 0, found.stderr
+    hits = [json.loads(line) for line in found.stdout.splitlines() if line.strip()]
+    assert [(h["article_id"], h["speaker"]["person_id"]) for h in hits] == [("pp-6", john_us)] * 2
+    by_name = run_cli(settings, "search", "--person", "John Smith", "--json")
+    assert {json.loads(line)["article_id"] for line in by_name.stdout.splitlines()} == {"pp-3", "pp-6"}
+
+    # The API: /people/{id} and person_id on quotes.
+    from fastapi.testclient import TestClient
+
+    from pipeline.api.app import create_app
+
+    with TestClient(create_app(settings)) as api:
+        entry = api.get(f"/people/{john_us}")
+        assert entry.status_code == 200, entry.text
+        body = entry.json()
+        assert (body["name"], body["kind"], body["role"], body["country"], body["quote_count"]) == (
+            "John Smith",
+            "person",
+            "Congressman",
+            "US",
+            2,
+        )
+        assert body["roles"][0]["first_seen"].startswith("2026-10-05")
+        assert api.get(f"/people/p-{'0' * 16}").status_code == 404
+        assert api.get("/people/not-an-id").status_code == 422
+        quotes = api.get("/quotes", params={"person": john_us}).json()
+        assert [q["speaker"]["person_id"] for q in quotes["quotes"]] == [john_us] * 2
