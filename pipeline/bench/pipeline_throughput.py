@@ -3,6 +3,7 @@ article, per-article latency percentiles (produced -> visible in a search), and 
 side by side with bare enrichment of the same articles in the same run.
 
     python -m pipeline.bench.pipeline_throughput [--articles 400] [--processes 0] [--rate 0]
+        [--people on|off|both] [--no-bare]
 
 Needs the devstack (Kafka + Elasticsearch). Uses its own topics, consumer group and index prefix and
 deletes them afterwards. Corpus articles are read in place from ``../shared/data/corpora``.
@@ -13,6 +14,9 @@ Steps, one after the other so they never compete for the CPU:
 2. a real ``quotewire worker`` subprocess; all articles produced at once (``--rate 0``, a burst:
    throughput) or paced at ``--rate`` articles/s (latency under a steady load); the articles index is
    polled every 0.2 s to see when each article becomes searchable.
+
+``--people both`` runs step 2 twice, with people linking off and then on (``QUOTEWIRE_PEOPLE_LINKING``,
+each run with fresh topics and indices), and prints the ratio: what the people registry costs end to end.
 
 Latency resolution: the poll interval plus the index refresh interval (1 s) - figures below ~1.2 s are
 at the floor the index allows.
@@ -206,6 +210,13 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=400)
     parser.add_argument("--processes", type=int, default=0, help="enrichment processes (0 = one per core)")
     parser.add_argument("--rate", type=float, default=0.0, help="articles/s to produce (0 = all at once)")
+    parser.add_argument(
+        "--people",
+        choices=("on", "off", "both"),
+        default="on",
+        help="people linking in the worker; both = side by side (off, then on)",
+    )
+    parser.add_argument("--no-bare", action="store_true", help="skip the bare-enrichment step")
     args = parser.parse_args()
 
     from pipeline.stream.pool import pool_size
@@ -221,23 +232,35 @@ def main() -> None:
         flush=True,
     )
 
-    bare = bare_enrich(settings, articles, processes)
-    print(f"{'bare enrich, 1 process:':<35}{bare['one_process']:7.1f} articles/s", flush=True)
-    print(f"{f'bare enrich, pool of {processes}:':<35}{bare['pool']:7.1f} articles/s", flush=True)
+    bare = None if args.no_bare else bare_enrich(settings, articles, processes)
+    if bare is not None:
+        print(f"{'bare enrich, 1 process:':<35}{bare['one_process']:7.1f} articles/s", flush=True)
+        print(f"{f'bare enrich, pool of {processes}:':<35}{bare['pool']:7.1f} articles/s", flush=True)
 
-    e2e = end_to_end(settings, articles, processes, args.rate)
-    mode = f"paced at {args.rate:g}/s" if args.rate else "burst"
-    print(
-        f"{'end to end (' + mode + '):':<35}{e2e['articles'] / e2e['seconds']:7.1f} articles/s "
-        f"({e2e['articles']} articles, {e2e['quotes']} quotes searchable in {e2e['seconds']:.1f} s)"
-    )
-    lat = e2e["latency"]
-    if lat:
-        print(f"{'latency produce -> searchable:':<35}" + ", ".join(f"{k} {v:.2f} s" for k, v in lat.items()))
-    idle, peak = e2e["rss_idle_mib"], e2e["rss_peak_mib"]
-    print(f"{'worker RSS (main + pool):':<35}idle {idle:.0f} MiB, peak {peak:.0f} MiB")
-    if not args.rate:  # under a paced rate the throughput is the rate, not a capacity
-        print(f"{'end to end / bare pool:':<35}{e2e['articles'] / e2e['seconds'] / bare['pool']:7.2f}")
+    modes = {"on": (True,), "off": (False,), "both": (False, True)}[args.people]
+    rates: dict[bool, float] = {}
+    for linking in modes:
+        run = scratch_settings(load_settings(), "qwbench").model_copy(update={"people_linking": linking})
+        e2e = end_to_end(run, articles, processes, args.rate)
+        rates[linking] = e2e["articles"] / e2e["seconds"]
+        mode = f"paced at {args.rate:g}/s" if args.rate else "burst"
+        label = f"end to end ({mode}, people {'on' if linking else 'off'}):"
+        print(
+            f"{label:<35}{rates[linking]:7.1f} articles/s "
+            f"({e2e['articles']} articles, {e2e['quotes']} quotes searchable in {e2e['seconds']:.1f} s)"
+        )
+        lat = e2e["latency"]
+        if lat:
+            print(
+                f"{'latency produce -> searchable:':<35}"
+                + ", ".join(f"{k} {v:.2f} s" for k, v in lat.items())
+            )
+        idle, peak = e2e["rss_idle_mib"], e2e["rss_peak_mib"]
+        print(f"{'worker RSS (main + pool):':<35}idle {idle:.0f} MiB, peak {peak:.0f} MiB", flush=True)
+        if not args.rate and bare is not None:  # under a paced rate the throughput is the rate
+            print(f"{'end to end / bare pool:':<35}{rates[linking] / bare['pool']:7.2f}")
+    if len(rates) == 2 and not args.rate:
+        print(f"{'people on / people off:':<35}{rates[True] / rates[False]:7.2f}")
 
 
 if __name__ == "__main__":
