@@ -377,3 +377,120 @@ def test_api_key_prompt_and_rate_limit_message(
         expect(notice).to_contain_text("Too many searches from here")
         expect(page.locator("#summary")).to_have_text("Slow down")
         _screenshot(page, tmp_path, "browser-rate-limited.png")
+
+
+def test_cue_verbs_and_the_open_article_in_the_url(page: object, tmp_path: Path) -> None:
+    """Cards show the cue verb; opening an article puts it in the URL (a link to it opens it, Back
+    closes it, Forward opens it again), and closing it keeps the search."""
+    from playwright.sync_api import Page, expect
+
+    assert isinstance(page, Page)
+    page.goto("/?person=Ryabkov")
+    _settled(page)
+    card = page.locator("#cards > li").first
+    cue = httpx.get(f"{page.url.split('/?')[0]}/quotes", params={"person": "Ryabkov"}).json()["quotes"][0][
+        "cue"
+    ]
+    assert cue, "the seed's Ryabkov quote has a cue verb"
+    expect(card.locator(".cue")).to_have_text(cue)
+
+    card.get_by_role("button", name="Read in context").click()
+    dialog = page.locator("dialog#article")
+    expect(dialog).to_be_visible()
+    expect(page).to_have_url(re.compile(r"\?person=Ryabkov&article=000_6b86da6157363970&quote=\w+$"))
+    shared = page.url
+    expect(dialog.locator(".who", has_text=f"· {cue}").first).to_be_visible()
+    page.go_back()
+    expect(dialog).to_be_hidden()
+    expect(page).to_have_url(re.compile(r"\?person=Ryabkov$"))
+    page.go_forward()
+    expect(dialog).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(page).to_have_url(re.compile(r"\?person=Ryabkov$"))
+    expect(page.locator("#cards > li")).to_have_count(1)
+
+    # The shared link, opened fresh: the article with the same quote marked, over the same search.
+    page.goto(shared)
+    expect(dialog).to_be_visible()
+    expect(dialog.locator(".q.current")).to_have_count(1)
+    _settled(page)
+    expect(page.locator("#summary")).to_have_text("1 quote")
+    _screenshot(page, tmp_path, "browser-shared-article.png")
+    page.keyboard.press("Escape")
+    expect(page).to_have_url(re.compile(r"\?person=Ryabkov$"))  # a shared link: nothing to go back to
+
+
+def test_timeline_over_sparse_decades(page: object, tmp_path: Path) -> None:
+    """The sample spans 1987 (Reuters) to today (undated stories placed when received): one equal bar
+    per year with quotes, a break where years were skipped, a click narrows to that year."""
+    from playwright.sync_api import Page, expect
+
+    assert isinstance(page, Page)
+    page.goto("/")
+    _settled(page)
+    ticks = page.locator("#facet-time .tick")
+    labels = [ticks.nth(i).get_attribute("aria-label") or "" for i in range(ticks.count())]
+    years = [label.split(":")[0] for label in labels]
+    assert years == sorted(set(years)) and all(re.fullmatch(r"\d{4}", y) for y in years), labels
+    assert "1987" in years and len(years) >= 3
+    assert page.locator("#facet-time .gap").count() >= 1  # decades without quotes are a break
+    widths = [ticks.nth(i).bounding_box()["width"] for i in range(ticks.count())]  # type: ignore[index]
+    assert min(widths) >= 8, widths  # every year is a bar one can see and click
+    expect(page.locator(".timeline-range")).to_contain_text("1987")
+    _screenshot(page, tmp_path, "browser-timeline.png")
+    ticks.first.click()
+    expect(page).to_have_url(re.compile(r"since=1987-01-01&until=1987-12-31"))
+    _settled(page)
+    for date in page.locator("#cards .date").all_inner_texts():
+        assert date.endswith("1987")
+
+
+def test_phone_facets_before_results_and_errors_full_width(
+    browser: object, server: str, tmp_path: Path
+) -> None:
+    """At phone width the facets open from a button above the results; an error takes the results'
+    full width at any width."""
+    from playwright.sync_api import Browser, expect
+
+    assert isinstance(browser, Browser)
+    context = browser.new_context(viewport={"width": 390, "height": 844}, base_url=server, is_mobile=True)
+    try:
+        page = context.new_page()
+        page.goto("/?person=Antonov")
+        _settled(page)
+        toggle = page.get_by_role("button", name="Refine: speakers, countries, sources, time")
+        expect(toggle).to_be_visible()
+        expect(page.locator("#facets")).to_be_hidden()
+        first_card = page.locator("#cards > li").first.bounding_box()
+        assert toggle.bounding_box()["y"] < first_card["y"]  # type: ignore[index]
+        _screenshot(page, tmp_path, "browser-phone.png")
+        toggle.click()
+        expect(toggle).to_have_attribute("aria-expanded", "true")
+        russia = page.locator("#facet-countries button", has_text="Russia (RU)")
+        expect(russia).to_be_visible()
+        assert russia.bounding_box()["y"] < page.locator("#cards > li").first.bounding_box()["y"]  # type: ignore[index]
+        _screenshot(page, tmp_path, "browser-phone-refine.png")
+        russia.click()
+        expect(page).to_have_url(re.compile(r"country=RU"))
+        _settled(page)
+
+        page.goto("/?country=Narnia")
+        _settled(page)
+        expect(toggle).to_be_hidden()  # nothing to refine
+    finally:
+        context.close()
+
+    with opened(browser, server) as desktop:
+        from playwright.sync_api import Page
+
+        assert isinstance(desktop, Page)
+        desktop.goto("/?country=Narnia")
+        _settled(desktop)
+        expect(
+            desktop.get_by_role("button", name="Refine: speakers, countries, sources, time")
+        ).to_be_hidden()
+        notice = desktop.locator("#notice").bounding_box()
+        main = desktop.locator("main").bounding_box()
+        assert notice["width"] > 0.8 * main["width"], (notice, main)  # type: ignore[index]
+        _screenshot(desktop, tmp_path, "browser-error-desktop.png")

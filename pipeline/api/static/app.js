@@ -23,6 +23,7 @@
   let lastResponse = null;
   let inflight = null;  // AbortController of the running search
   let searchSeq = 0;
+  let lastSearchUrl = null;  // the filters of the results on the page, as a URL
 
   // ---- state <-> URL <-> form ----------------------------------------------------------------
 
@@ -122,6 +123,7 @@
 
   async function search(state) {
     const seq = ++searchSeq;
+    lastSearchUrl = urlFromState(state);
     if (inflight) inflight.abort();
     inflight = new AbortController();
     const params = new URLSearchParams();
@@ -281,6 +283,7 @@
 
   function renderFacets(state, facets) {
     document.querySelector(".facets").hidden = !facets;
+    $("refine-toggle").hidden = !facets;
     if (!facets) return;
     const speakers = facets.speakers || [];
     const maxSpeaker = Math.max(1, ...speakers.map((b) => b.count));
@@ -311,38 +314,67 @@
     renderTimeline(state, facets.over_time || []);
   }
 
-  function renderTimeline(state, buckets) {
+  // Quotes over time. Dates can span decades with nothing between (a 1987 archive, last month's wire):
+  // bars placed on a linear axis would be slivers. So a long span is summed into years, every bucket
+  // with quotes gets an equal bar in date order, and a break mark stands where time was skipped.
+  const MAX_MONTH_SPAN = 36;  // months: beyond three years, years read better than months
+
+  function coarsen(buckets) {
+    const first = new Date(buckets[0].start);
+    const last = new Date(buckets[buckets.length - 1].start);
+    const months = (last.getUTCFullYear() - first.getUTCFullYear()) * 12 + last.getUTCMonth() - first.getUTCMonth();
+    if (months <= MAX_MONTH_SPAN) return buckets;
+    const years = new Map();
+    for (const b of buckets) {
+      const year = b.start.slice(0, 4);
+      const sum = years.get(year) || { start: `${year}-01-01`, end: `${year}-12-31`, count: 0, year: true };
+      sum.count += b.count;
+      years.set(year, sum);
+    }
+    return [...years.values()];
+  }
+
+  function adjacent(previous, next) {
+    // The day after previous ends is where next starts: no time skipped between them.
+    const after = new Date(Date.parse(previous.end || previous.start) + 86400000).toISOString().slice(0, 10);
+    return after >= next.start;
+  }
+
+  function bucketLabel(b) {
+    if (b.year) return b.start.slice(0, 4);
+    return `${formatDate(b.start)}${b.end && b.end !== b.start ? ` – ${formatDate(b.end)}` : ""}`;
+  }
+
+  function renderTimeline(state, raw) {
     const box = $("facet-time");
     const range = box.nextElementSibling && box.nextElementSibling.classList.contains("timeline-range")
       ? box.nextElementSibling : null;
     if (range) range.remove();
-    if (!buckets.length) {
+    if (!raw.length) {
       box.replaceChildren(el("p", { className: "facet-empty", text: "No dated quotes" }));
-      box.style.height = "auto";
       return;
     }
-    box.style.height = "";
+    const buckets = coarsen(raw);
     const max = Math.max(1, ...buckets.map((b) => b.count));
-    // Bars sit where their dates are, so years without quotes show as gaps, not as neighbours.
-    const day = 86400000;
-    const first = Date.parse(buckets[0].start);
-    const span = Math.max(day, Date.parse(buckets[buckets.length - 1].end || buckets[buckets.length - 1].start) + day - first);
-    box.replaceChildren(...buckets.map((b) => {
-      const label = `${formatDate(b.start)}${b.end && b.end !== b.start ? ` – ${formatDate(b.end)}` : ""}: ${plural(b.count, "quote")}`;
+    const nodes = [];
+    buckets.forEach((b, i) => {
+      if (i > 0 && !adjacent(buckets[i - 1], b)) {
+        nodes.push(el("span", { className: "gap", title: "time with no quotes", "aria-hidden": "true" }));
+      }
+      const label = `${bucketLabel(b)}: ${plural(b.count, "quote")}`;
       const tick = el("button", {
         type: "button", className: "tick", title: label, "aria-label": label,
         onclick: () => navigate({ ...state, since: b.start, until: b.end || b.start, offset: 0 }),
-      });
-      const from = Date.parse(b.start);
-      const to = Date.parse(b.end || b.start) + day;
-      tick.style.left = `min(${((from - first) / span) * 100}%, calc(100% - 3px))`;
-      tick.style.width = `${((to - from) / span) * 100}%`;
-      tick.style.height = `${Math.max(3, Math.round((b.count / max) * 100))}%`;
-      return tick;
-    }));
+      }, el("span", { className: "bar" }));
+      // A floor of 10%: one quote beside hundreds is still a bar one can see and hit.
+      tick.firstChild.style.height = `${Math.max(10, Math.round((b.count / max) * 100))}%`;
+      nodes.push(tick);
+    });
+    box.replaceChildren(...nodes);
     const last = buckets[buckets.length - 1];
     box.after(el("div", { className: "timeline-range" },
-      el("span", { text: formatDate(buckets[0].start) }), el("span", { text: formatDate(last.end || last.start) })));
+      el("span", { text: buckets[0].year ? buckets[0].start.slice(0, 4) : formatDate(buckets[0].start) }),
+      el("span", { text: last.year ? last.start.slice(0, 4) : formatDate(last.end || last.start) })));
   }
 
   function highlighted(text, spans) {
@@ -379,6 +411,8 @@
       who.classList.add("unknown");
       who.disabled = true;
     }
+    const cue = node.querySelector(".cue");
+    if (quote.cue) cue.textContent = quote.cue; else cue.remove();
     const role = node.querySelector(".role");
     if (speaker.role) role.textContent = speaker.role; else role.remove();
 
@@ -414,7 +448,7 @@
 
     const context = node.querySelector(".context");
     context.title = article.headline ? `Read “${article.headline}” with its quotes marked` : "Read the article";
-    context.addEventListener("click", () => openArticle(article.id, quote));
+    context.addEventListener("click", () => openArticle(article.id, quote.id));
     const original = node.querySelector(".original");
     const link = webUrl(article.url);
     if (link) original.href = link; else original.remove();
@@ -452,6 +486,7 @@
 
   function clearFacets() {
     document.querySelector(".facets").hidden = true;
+    $("refine-toggle").hidden = true;
     for (const id of ["facet-speakers", "facet-countries", "facet-sources", "facet-time", "chips"]) {
       $(id).replaceChildren();
     }
@@ -498,8 +533,31 @@
 
   // ---- article in context --------------------------------------------------------------------
 
-  async function openArticle(id, quote) {
+  // The open article is part of the URL (?...&article=ID&quote=QUOTE_ID): a link to it opens it, and
+  // Back closes it. Its filters stay in the URL, so closing it shows the same results.
+  function articleFromUrl() {
+    const params = new URLSearchParams(window.location.search);
+    const id = params.get("article");
+    return id ? { id, quote: params.get("quote") } : null;
+  }
+
+  function urlWithArticle(article) {
+    const params = new URLSearchParams(window.location.search);
+    params.delete("article");
+    params.delete("quote");
+    if (article) {
+      params.set("article", article.id);
+      if (article.quote) params.set("quote", article.quote);
+    }
+    const query = params.toString();
+    return query ? `/?${query}` : "/";
+  }
+
+  async function openArticle(id, quoteId, { push = true } = {}) {
     const dialog = $("article");
+    if (push) history.pushState({ article: true }, "", urlWithArticle({ id, quote: quoteId }));
+    dialog.dataset.articleId = id;
+    const quote = quoteId ? { id: quoteId } : null;
     $("article-title").textContent = "Loading…";
     $("article-meta").textContent = "";
     $("article-links").replaceChildren();
@@ -555,7 +613,7 @@
         const isCurrent = Boolean(currentQuote) && quote.id === currentQuote.id;
         const who = quote.speaker && quote.speaker.name ? quote.speaker.name : "unknown speaker";
         p.append(el("span", { className: isCurrent ? "q current" : "q", title: `${who} (${quote.kind})`, text: text.slice(start, end) }));
-        if (quote.end <= pEnd) p.append(el("span", { className: "who", text: who }));
+        if (quote.end <= pEnd) p.append(el("span", { className: "who", text: quote.cue ? `${who} · ${quote.cue}` : who }));
         at = end;
       }
       if (at < pEnd) p.append(text.slice(at, pEnd));
@@ -614,12 +672,27 @@
       navigate(state);
     });
   }
+  $("refine-toggle").addEventListener("click", () => {
+    const open = $("facets").classList.toggle("open");
+    $("refine-toggle").setAttribute("aria-expanded", String(open));
+  });
   $("prev").addEventListener("click", () => page(-1));
   $("next").addEventListener("click", () => page(1));
   window.addEventListener("popstate", () => {
     const state = stateFromUrl();
+    const wanted = articleFromUrl();
+    const dialog = $("article");
+    if (wanted && (!dialog.open || dialog.dataset.articleId !== wanted.id)) openArticle(wanted.id, wanted.quote, { push: false });
+    else if (!wanted && dialog.open) dialog.close();
+    // Only the article changed: the results on the page are already the URL's.
+    if (urlFromState(state) === lastSearchUrl) return;
     fillForm(state);
     search(state);
+  });
+  $("article").addEventListener("close", () => {
+    if (!articleFromUrl()) return;  // closed by Back: the URL is already right
+    if (history.state && history.state.article) history.back();
+    else history.replaceState(null, "", urlWithArticle(null));  // opened from a shared link
   });
   document.addEventListener("keydown", (event) => {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
@@ -636,4 +709,6 @@
   fillForm(initial);
   // Country names first (one small request) so the first cards show names, not only codes.
   loadCountries().finally(() => search(initial));
+  const linked = articleFromUrl();
+  if (linked) openArticle(linked.id, linked.quote, { push: false });
 })();
