@@ -27,8 +27,7 @@ from pipeline.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.integration
 
-OPERATIONS = ("/quotes", "/speakers", "/people", "/countries", "/articles/{article_id}", "/healthz")
-EXAMPLES = 60  # per operation; 6 operations, so a few hundred requests (about a minute here)
+EXAMPLES = 60  # per operation; 7 operations, so several hundred requests (under a minute here)
 # What the fuzzer asserts on every answer: never a server error, and the documented contract.
 CHECKS = [
     schemathesis.checks.not_a_server_error,
@@ -57,10 +56,10 @@ def api_schema(
         ANSWERS.clear()
         yield loaded
         _no_tracebacks(log)
-    _summarise()
+    _summarise(set(loaded.raw_schema["paths"]))
 
 
-def _summarise() -> None:
+def _summarise(paths: set[str]) -> None:
     """Write the run's figures and check that it actually ran: every operation, no 5xx."""
     operations = {operation for operation, _ in ANSWERS}
     statuses: Counter[int] = Counter()
@@ -75,8 +74,8 @@ def _summarise() -> None:
     SUMMARY.parent.mkdir(exist_ok=True)
     SUMMARY.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     assert summary["server_errors"] == 0, summary
-    assert operations == set(OPERATIONS), summary  # every operation of the API was fuzzed
-    assert summary["cases"] >= EXAMPLES * len(OPERATIONS) // 2, summary
+    assert operations == paths, summary  # every operation of the API's schema was fuzzed
+    assert summary["cases"] >= EXAMPLES * len(paths) // 2, summary
 
 
 def _no_tracebacks(log: Path) -> None:
