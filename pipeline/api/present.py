@@ -129,6 +129,8 @@ def quote_out(hit: read.QuoteHit, country_name: CountryName) -> QuoteOut:
             headline=hit.headline,
             source=hit.source,
             published=hit.published,
+            date_estimated=hit.date_estimated,
+            language=hit.language,
             url=link_url(hit.url),
             href=article_href(hit.article_id),
         ),

@@ -55,6 +55,10 @@ class ArticleRef(_Public):
     headline: str | None = None
     source: str | None = None
     published: datetime | None = None
+    date_estimated: bool = Field(
+        default=False, description="The article gave no readable date: published is when it was received."
+    )
+    language: str | None = Field(default=None, description="ISO 639-1 as detected at ingest (und: unknown).")
     url: str | None = Field(default=None, description="The original (http or https only; else null).")
     href: str = Field(description="This API's URL for the article: /articles/{id}.")
 

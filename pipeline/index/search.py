@@ -77,6 +77,8 @@ class QuoteHit(_Out):
     headline: str | None = None
     source: str | None = None
     published: datetime | None = None
+    date_estimated: bool = False  # undated article: ``published`` is when it was received
+    language: str | None = None
     url: str | None = None
     score: float | None = None
 
@@ -287,6 +289,8 @@ def _hit(hit: Mapping[str, Any]) -> QuoteHit:
         headline=source.get("headline"),
         source=source.get("source"),
         published=source.get("published"),
+        date_estimated=bool(source.get("date_estimated")),
+        language=source.get("language"),
         url=source.get("url"),
         score=hit.get("_score"),
     )

@@ -108,6 +108,10 @@ def test_filters_narrow_and_combine(api: TestClient) -> None:
     # Every test article is English (detected at ingest): the language filter keeps or drops them all.
     assert _quotes(api, person="Antonov", language="en")["total"] == antonov["total"]
     assert _quotes(api, person="Antonov", language="DE")["total"] == 0
+    # Each quote says its article's language and whether the date is the article's own.
+    refs = [q["article"] for q in antonov["quotes"]]
+    assert {ref["language"] for ref in refs} == {"en"}
+    assert all(ref["date_estimated"] is False for ref in refs)
 
     prisoners = _quotes(api, person="Antonov", text="prisoner exchanges")
     assert 1 <= prisoners["total"] < antonov["total"]

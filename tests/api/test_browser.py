@@ -223,6 +223,28 @@ def test_empty_and_invalid_searches_say_so(page: object, tmp_path: Path) -> None
     _screenshot(page, tmp_path, "browser-invalid.png")
 
 
+def test_language_filter_in_the_form_and_the_url(page: object) -> None:
+    from playwright.sync_api import Page, expect
+
+    assert isinstance(page, Page)
+    page.goto("/?person=Antonov")
+    _settled(page)
+    english = page.locator("#cards > li").count()
+    assert english > 0
+    # English articles carry no language badge; the field narrows the search and lands in the URL.
+    expect(page.locator("#cards > li .language")).to_have_count(0)
+    page.locator("#more").evaluate("node => { node.open = true; }")
+    page.get_by_label("Language", exact=True).fill("de")
+    page.get_by_role("button", name="Search", exact=True).click()
+    _settled(page)
+    expect(page.locator("#summary")).to_have_text("No quotes found")
+    assert "language=de" in page.url
+    page.goto("/?person=Antonov&language=en")
+    _settled(page)
+    expect(page.get_by_label("Language", exact=True)).to_have_value("en")
+    expect(page.locator("#cards > li")).to_have_count(english)
+
+
 def test_keyboard_and_paging(page: object, tmp_path: Path) -> None:
     from playwright.sync_api import Page, expect
 

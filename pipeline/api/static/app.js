@@ -4,11 +4,11 @@
 "use strict";
 
 (() => {
-  const FILTERS = ["person", "country", "text", "since", "until", "source", "kind", "mentioned"];
+  const FILTERS = ["person", "country", "text", "since", "until", "source", "kind", "language", "mentioned"];
   const PAGE_SIZE = 20;
   const LABELS = {
     person: "Person", country: "Country", text: "Words", since: "From", until: "Until",
-    source: "Source", kind: "Kind", mentioned: "Mentioned countries",
+    source: "Source", kind: "Kind", language: "Language", mentioned: "Mentioned countries",
   };
   const KIND_LABELS = { direct: "Direct quote", mixed: "Partial quote", indirect: "Reported speech" };
   const dateFormat = new Intl.DateTimeFormat("en-GB", {
@@ -66,7 +66,7 @@
       input.removeAttribute("aria-invalid");
     }
     // Keep the extra filters visible when one of them is in use.
-    if (["since", "until", "source", "kind", "mentioned"].some((name) => state[name])) {
+    if (["since", "until", "source", "kind", "language", "mentioned"].some((name) => state[name])) {
       $("more").open = true;
     }
   }
@@ -431,10 +431,22 @@
     const article = quote.article || {};
     const source = node.querySelector(".source");
     if (article.source) source.textContent = article.source; else source.remove();
+    const language = node.querySelector(".language");
+    if (article.language && article.language !== "en") {
+      language.textContent = article.language === "und" ? "language unknown" : article.language.toUpperCase();
+      language.title = "Language detected at ingest; quotes are found in English text only";
+    } else {
+      language.remove();
+    }
     const date = node.querySelector(".date");
     if (article.published) {
       date.dateTime = article.published;
       date.textContent = formatDate(article.published);
+      if (article.date_estimated) {
+        // An undated article sits on the timeline at the time it was received: say so.
+        date.textContent = `received ${date.textContent}`;
+        date.title = "The article gave no date; this is when quotewire received it";
+      }
     } else {
       date.remove();
     }
