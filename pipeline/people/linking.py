@@ -81,6 +81,9 @@ class Person:
     first_seen: datetime | None = None
     last_seen: datetime | None = None
     quote_count: int = 0
+    # Set once, when a surname-only person turns out to be a full-named one (re-linking): the person
+    # whose quotes these now are. A merged person is never a candidate again.
+    merged_into: str | None = None
 
     @property
     def full(self) -> bool:
@@ -298,7 +301,9 @@ class Directory:
 
     def candidates(self, mention: Mention) -> list[Person]:
         ids = self.surnames.get((mention.kind, mention.surname_key), set())
-        return [self.people[i] for i in sorted(ids) if i in self.people]
+        return [
+            self.people[i] for i in sorted(ids) if i in self.people and self.people[i].merged_into is None
+        ]
 
     def add(self, person: Person) -> None:
         self.people[person.person_id] = person
@@ -354,6 +359,60 @@ class LinkedBatch:
     articles: list[EnrichedArticle]
     contributions: dict[str, list[Contribution]]  # person_id -> this batch's quotes
     decisions: dict[str, int]  # rule -> how many quotes it decided
+    # Surname-only people found to be a full-named person this batch: placeholder id -> full person id.
+    # Their earlier quotes are re-linked by the registry.
+    merges: dict[str, str] = field(default_factory=dict)
+
+
+def placeholder_to_merge(mention: Mention, founded: Person, candidates: Sequence[Person]) -> Person | None:
+    """When a full name is first seen, the surname-only person it reveals, if that is unambiguous: one
+    compatible surname-only person of the same surname, and no other full-named person it could be."""
+    if mention.kind != "person" or not founded.given_keys:
+        return None
+    placeholders = [p for p in candidates if not p.given_keys and not conflicts(mention, p)]
+    if len(placeholders) != 1:
+        return None
+    (placeholder,) = placeholders
+    others = [
+        p
+        for p in candidates
+        if p.given_keys and p.person_id != founded.person_id and not _conflict_between(placeholder, p)
+    ]
+    return None if others else placeholder
+
+
+def _conflict_between(a: Person, b: Person) -> bool:
+    return a.kind != b.kind or (
+        a.established_country is not None
+        and b.established_country is not None
+        and a.established_country != b.established_country
+    )
+
+
+def absorb(full: Person, placeholder: Person) -> Person:
+    """The full-named person with what was known of them under their surname alone."""
+    roles = {r.role.lower(): r for r in full.roles}
+    for r in placeholder.roles:
+        old = roles.get(r.role.lower())
+        roles[r.role.lower()] = (
+            r
+            if old is None
+            else RoleSpan(
+                old.role, _earliest(old.first_seen, r.first_seen), _latest(old.last_seen, r.last_seen)
+            )
+        )
+    countries = dict(full.countries)
+    for code, n in placeholder.countries:
+        countries[code] = countries.get(code, 0) + n
+    return replace(
+        full,
+        aliases=full.aliases | placeholder.aliases,
+        roles=tuple(sorted(roles.values(), key=lambda r: (r.first_seen is None, r.first_seen, r.role))),
+        countries=sorted_countries(countries),
+        first_seen=_earliest(full.first_seen, placeholder.first_seen),
+        last_seen=_latest(full.last_seen, placeholder.last_seen),
+        quote_count=full.quote_count + placeholder.quote_count,
+    )
 
 
 def article_moment(article: EnrichedArticle) -> datetime | None:
@@ -370,6 +429,7 @@ def link_batch(batch: Sequence[EnrichedArticle], directory: Directory, lexicon: 
     out: list[EnrichedArticle] = []
     contributions: dict[str, list[Contribution]] = {}
     decisions: dict[str, int] = {}
+    merges: dict[str, str] = {}
     for article in batch:
         seen = article_moment(article)
         quotes: list[Quote] = []
@@ -384,7 +444,16 @@ def link_batch(batch: Sequence[EnrichedArticle], directory: Directory, lexicon: 
                 quotes.append(quote)
                 continue
             if decision.new is not None:
+                placeholder = placeholder_to_merge(mention, decision.new, directory.candidates(mention))
                 directory.add(decision.new)
+                if placeholder is not None:
+                    # The surname-only person was this one all along: re-link their quotes.
+                    merges[placeholder.person_id] = decision.new.person_id
+                    directory.people[decision.new.person_id] = absorb(decision.new, placeholder)
+                    directory.people[placeholder.person_id] = replace(
+                        placeholder, merged_into=decision.new.person_id
+                    )
+                    directory.touched.add(placeholder.person_id)
             person = directory.people[decision.person_id]
             speaker = quote.speaker.model_copy(update={"person_id": person.person_id})
             # Article evidence always wins; the person's country only fills a gap, and is never counted
@@ -400,7 +469,26 @@ def link_batch(batch: Sequence[EnrichedArticle], directory: Directory, lexicon: 
             contributions.setdefault(person.person_id, []).append(contribution)
             quotes.append(quote.model_copy(update={"speaker": speaker}))
         out.append(article.model_copy(update={"quotes": quotes}))
-    return LinkedBatch(out, contributions, decisions)
+    if merges:
+        out = [_relinked(article, merges) for article in out]
+        for old, new in merges.items():
+            # This batch's quotes of the placeholder count for the full-named person.
+            contributions.setdefault(new, []).extend(contributions.pop(old, []))
+    return LinkedBatch(out, contributions, decisions, merges)
+
+
+def _relinked(article: EnrichedArticle, merges: dict[str, str]) -> EnrichedArticle:
+    if not any(q.speaker.person_id in merges for q in article.quotes):
+        return article
+    quotes = [
+        q.model_copy(
+            update={"speaker": q.speaker.model_copy(update={"person_id": merges[q.speaker.person_id]})}
+        )
+        if q.speaker.person_id in merges
+        else q
+        for q in article.quotes
+    ]
+    return article.model_copy(update={"quotes": quotes})
 
 
 def _earliest(a: datetime | None, b: datetime | None) -> datetime | None:

@@ -76,7 +76,10 @@ def people_query(name: str, lexicon: NameLexicon | None = None, kind: str | None
     keys = name_keys(name, lexicon or default_lexicon())
     if not keys:
         raise ValueError(f"name {name!r} has no letters or digits")
-    filters: list[dict[str, Any]] = [{"term": {"record": "person"}}]
+    filters: list[dict[str, Any]] = [
+        {"term": {"record": "person"}},
+        {"bool": {"must_not": [{"exists": {"field": "merged_into"}}]}},  # merged: listed as the full name
+    ]
     if kind is not None:
         filters.append({"term": {"kind": kind}})
     for position, key in enumerate(keys):

@@ -32,6 +32,7 @@ from elasticsearch import AsyncElasticsearch, NotFoundError
 from elasticsearch import ConnectionError as EsConnectionError
 from elasticsearch import ConnectionTimeout as EsConnectionTimeout
 from elasticsearch.exceptions import ApiError
+from elasticsearch.helpers import async_scan
 
 from pipeline.errors import TransientError
 from pipeline.index.names import NameLexicon, default_lexicon
@@ -89,6 +90,7 @@ def person_document(person: Person, now: datetime) -> dict[str, Any]:
         "first_seen": _iso(person.first_seen),
         "last_seen": _iso(person.last_seen),
         "quote_count": person.quote_count,
+        "merged_into": person.merged_into,
         "updated_at": _iso(now),
     }
 
@@ -114,6 +116,7 @@ def person_from_document(source: Mapping[str, Any]) -> Person:
         first_seen=_date(source.get("first_seen")),
         last_seen=_date(source.get("last_seen")),
         quote_count=int(source.get("quote_count") or 0),
+        merged_into=source.get("merged_into") or None,
     )
 
 
@@ -149,6 +152,8 @@ def join(a: Person, b: Person) -> Person:
         first_seen=_min(a.first_seen, b.first_seen),
         last_seen=_max(a.last_seen, b.last_seen),
         quote_count=max(a.quote_count, b.quote_count),
+        # Set once; should two writers ever disagree, the same one wins in both.
+        merged_into=min(filter(None, (a.merged_into, b.merged_into)), default=None),
     )
 
 
@@ -196,6 +201,8 @@ class PeopleRegistry:
         linked = link_batch(batch, directory, self.lexicon)
         await self._recount(directory, linked, batch)
         await self._write(directory, before, versions)
+        if linked.merges:
+            await self._relink_quotes(linked.merges)
         return linked
 
     # --- reading -----------------------------------------------------------------------------------
@@ -232,7 +239,9 @@ class PeopleRegistry:
         self, directory: Directory, linked: LinkedBatch, batch: Sequence[EnrichedArticle]
     ) -> None:
         """Counts = the quotes index outside this batch's articles + this batch (idempotent on replay)."""
-        ids = sorted(linked.contributions)
+        # A merged surname-only person's quotes count for the full-named person they turned out to be.
+        owner = {pid: pid for pid in linked.contributions} | dict(linked.merges)
+        ids = sorted(owner)
         if not ids:
             return
         response = await call_es(
@@ -266,8 +275,11 @@ class PeopleRegistry:
         )
         indexed: dict[str, tuple[int, dict[str, int]]] = {}
         for bucket in response["aggregations"]["people"]["buckets"]:
-            countries = {b["key"]: int(b["doc_count"]) for b in bucket["evidence"]["countries"]["buckets"]}
-            indexed[str(bucket["key"])] = (int(bucket["doc_count"]), countries)
+            target = owner[str(bucket["key"])]
+            count, countries = indexed.get(target, (0, {}))
+            for b in bucket["evidence"]["countries"]["buckets"]:
+                countries[b["key"]] = countries.get(b["key"], 0) + int(b["doc_count"])
+            indexed[target] = (count + int(bucket["doc_count"]), countries)
         for person_id, contributions in linked.contributions.items():
             count, countries = indexed.get(person_id, (0, {}))
             countries = dict(countries)
@@ -333,6 +345,52 @@ class PeopleRegistry:
             }
             await asyncio.sleep(0)
         raise TransientError(f"people registry: still conflicting after {MAX_CONFLICT_ROUNDS} rounds")
+
+    async def _relink_quotes(self, merges: Mapping[str, str]) -> int:
+        """Move the quotes of merged surname-only people to the full-named person. Each quote document is
+        written again at its own external version (``external_gte``), so a newer version of its article
+        written meanwhile is never overwritten (409, skipped). Merges are rare (a full name seen for the
+        first time after its surname), so the refresh that makes the latest quotes visible is affordable."""
+        await call_es(self.client.indices.refresh(index=self.quotes_alias))
+        operations: list[dict[str, Any]] = []
+        async for hit in async_scan(
+            self.client,
+            index=self.quotes_alias,
+            query={"query": {"terms": {"speaker.person_id": sorted(merges)}}},
+            version=True,
+        ):
+            source = dict(hit["_source"])
+            speaker = dict(source.get("speaker") or {})
+            speaker["person_id"] = merges[speaker["person_id"]]
+            source["speaker"] = speaker
+            operations += [
+                {
+                    "index": {
+                        "_index": hit["_index"],
+                        "_id": hit["_id"],
+                        "version": hit["_version"],
+                        "version_type": "external_gte",
+                    }
+                },
+                source,
+            ]
+        if not operations:
+            return 0
+        response = await call_es(self.client.bulk(operations=operations))
+        moved = 0
+        for item in response["items"]:
+            (body,) = item.values()
+            status = int(body.get("status", 500))
+            if status < 300:
+                moved += 1
+            elif status != 409:  # 409: a newer version of the article owns the document now
+                raise TransientError(f"re-linking quotes failed: HTTP {status} {body.get('error')}")
+        log.info(
+            "people registry: %d quotes re-linked (%s)",
+            moved,
+            ", ".join(f"{a} -> {b}" for a, b in merges.items()),
+        )
+        return moved
 
     def _op(self, doc_id: str, versions: _Versions) -> dict[str, Any]:
         seen = versions.of.get(doc_id)

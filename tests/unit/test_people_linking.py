@@ -287,7 +287,8 @@ def test_linking_is_deterministic_across_runs() -> None:
     second = link_batch(batch, Directory(), LEX)
     assert first.articles == second.articles
     ids = [q.speaker.person_id for a in first.articles for q in a.quotes]
-    assert None not in ids and len(set(ids)) == 4
+    # "Smith" before "John Smith" is John Smith once his full name appears (re-linking).
+    assert None not in ids and ids[0] == ids[1] and len(set(ids)) == 3
 
 
 def test_role_change_is_kept_with_dates() -> None:
@@ -305,3 +306,68 @@ def test_role_change_is_kept_with_dates() -> None:
         for r in doe.roles
     }
     assert spans == {"Foreign Minister": (1, 5), "Prime Minister": (9, 9)}
+
+
+# --- re-linking: a surname-only person revealed by a later full name ---------------------------------
+
+
+def _linked_after(directory: Directory, *speakers: Speaker) -> tuple[list[str | None], dict[str, str]]:
+    linked = link_batch([article(f"b{i}", s, day=10 + i) for i, s in enumerate(speakers)], directory, LEX)
+    return [a.quotes[0].speaker.person_id for a in linked.articles], linked.merges
+
+
+def test_full_name_after_surname_merges_the_surname_only_person() -> None:
+    directory = Directory()
+    (early,), _ = _linked_after(directory, Speaker(name="Orlov", type="PERSON", role="farmer"))
+    ids, merges = _linked_after(directory, Speaker(name="Pavel Orlov", type="PERSON"))
+    orlov = person_id_for("person", "pavel orlov")
+    assert ids == [orlov] and merges == {early: orlov}
+    assert directory.people[early].merged_into == orlov
+    merged = directory.people[orlov]
+    assert merged.quote_count == 2 and merged.aliases == {"Orlov", "Pavel Orlov"}
+    assert [r.role for r in merged.roles] == ["farmer"]
+    # A merged person is never a candidate again: the surname now goes to the full name.
+    assert _linked_after(directory, Speaker(name="Orlov", type="PERSON")) == ([orlov], {})
+
+
+def test_merge_inside_one_batch_relinks_the_batch_too() -> None:
+    batch = [
+        article("a1", Speaker(name="Orlov", type="PERSON"), day=1),
+        article("a2", Speaker(name="Pavel Orlov", type="PERSON"), day=2),
+    ]
+    linked = link_batch(batch, Directory(), LEX)
+    orlov = person_id_for("person", "pavel orlov")
+    assert [a.quotes[0].speaker.person_id for a in linked.articles] == [orlov, orlov]
+    assert list(linked.contributions) == [orlov] and len(linked.contributions[orlov]) == 2
+
+
+@pytest.mark.parametrize(
+    ("case", "before", "revealed"),
+    [
+        (
+            # "Orlov" (RU) could not be the French Ivan Orlov, but with one quote his country is not
+            # established either: Ivan remains as possible as Pavel.
+            "another full name of that surname could be him",
+            [
+                Speaker(name="Ivan Orlov", type="PERSON", country="FR", country_source="role"),
+                Speaker(name="Ivan Orlov", type="PERSON", country="FR", country_source="role"),
+                Speaker(name="Orlov", type="PERSON", country="RU", country_source="role"),
+            ],
+            Speaker(name="Pavel Orlov", type="PERSON"),
+        ),
+        (
+            "the surname-only person's country conflicts",
+            [Speaker(name="Orlov", type="PERSON", country="FR", country_source="role")] * 2,
+            Speaker(name="Pavel Orlov", type="PERSON", country="RU", country_source="role"),
+        ),
+    ],
+)
+def test_no_merge_when_not_unambiguous(case: str, before: list[Speaker], revealed: Speaker) -> None:
+    directory = Directory()
+    early, _ = _linked_after(directory, *before)
+    ids, merges = _linked_after(directory, revealed)
+    assert merges == {}, case
+    surname_only = early[-1]
+    assert surname_only is not None and not directory.people[surname_only].given_keys, case
+    assert directory.people[surname_only].merged_into is None, case
+    assert ids[0] not in early, case
