@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from pipeline.ingest.normalize import normalize_wire
+from pipeline.ingest.normalize import Compaction, compact_line_ends, normalize_wire
 from pipeline.models import Article, EnrichedArticle, Quote, Speaker
 from pipeline.nlp.entities import EntityAnalysis, analyse_entities, extract_entities
 from pipeline.nlp.lexicons import Lexicons, load_lexicons
@@ -51,13 +51,25 @@ class Enricher:
         return self.enrich_many([article])[0]
 
     def enrich_many(self, articles: Sequence[Article], batch_size: int = 32) -> list[EnrichedArticle]:
-        """Parse a batch with ``nlp.pipe`` (article kept as context) and enrich each parsed Doc."""
-        clean = [normalize_wire(a.text) for a in articles]
-        pairs = zip(clean, zip(articles, clean, strict=True), strict=True)
-        return [
-            enrich_doc(doc, article, self.lexicons, text)
-            for doc, (article, text) in self.nlp.pipe(pairs, as_tuples=True, batch_size=batch_size)
+        """Parse a batch with ``nlp.pipe`` (article kept as context) and enrich each parsed Doc.
+
+        CRLF line ends are compacted to LF first (``compact_line_ends``) and every offset of the result
+        is mapped back to the article as received.
+        """
+        compactions = [compact_line_ends(a.text) for a in articles]
+        laid_out = [
+            a if c is None else a.model_copy(update={"text": c.text})
+            for a, c in zip(articles, compactions, strict=True)
         ]
+        clean = [normalize_wire(a.text) for a in laid_out]
+        context = zip(articles, laid_out, compactions, clean, strict=True)
+        out: list[EnrichedArticle] = []
+        for doc, (article, parsed, compaction, text) in self.nlp.pipe(
+            zip(clean, context, strict=True), as_tuples=True, batch_size=batch_size
+        ):
+            enriched = enrich_doc(doc, parsed, self.lexicons, text)
+            out.append(enriched if compaction is None else _received_offsets(enriched, article, compaction))
+        return out
 
 
 PARAGRAPH_BREAKS = "quotewire_paragraph_breaks"
@@ -125,7 +137,7 @@ def enrich_doc(
         if not any(ch.isdigit() or ch in "/@|" for ch in p.canonical)  # "Bill C-74", photo credits
     ]
     entities = extract_entities(doc, original=article.text)
-    quotations = find_quotations(text)
+    quotations = find_quotations(text, marks=article.text)  # the marks as written (curly, low-9, guillemets)
     tokens = TokenIndex(doc)  # the document's one token index
     extraction = extract_statements(doc, cues, text=text, quotations=quotations, tokens=tokens)
     matches = extraction.matches
@@ -199,6 +211,31 @@ def enrich_doc(
 
 # Words that open a description, not a name: "the operator", "a private security professional".
 _DESCRIPTION_OPENERS = frozenset({"a", "an", "the", "one", "some", "several", "many", "two", "three"})
+
+
+def _received_offsets(enriched: EnrichedArticle, article: Article, compaction: Compaction) -> EnrichedArticle:
+    """The enrichment of a CRLF-compacted text, with every offset and text read from ``article`` as
+    received (quotes, their speakers' mentions, entities)."""
+    received = article.text
+
+    def span(start: int, end: int) -> tuple[int, int]:
+        return compaction.original_span(start, end)
+
+    quotes = []
+    for q in enriched.quotes:
+        start, end = span(q.start, q.end)
+        speaker = q.speaker
+        if speaker.mention_start is not None and speaker.mention_end is not None:
+            m_start, m_end = span(speaker.mention_start, speaker.mention_end)
+            speaker = speaker.model_copy(update={"mention_start": m_start, "mention_end": m_end})
+        quotes.append(
+            q.model_copy(update={"start": start, "end": end, "text": received[start:end], "speaker": speaker})
+        )
+    entities = []
+    for e in enriched.entities:
+        start, end = span(e.start, e.end)
+        entities.append(e.model_copy(update={"start": start, "end": end, "text": received[start:end]}))
+    return enriched.model_copy(update={"text": received, "quotes": quotes, "entities": entities})
 
 
 def _public_name(analysis: EntityAnalysis, speaker: ResolvedSpeaker) -> str | None:

@@ -24,6 +24,8 @@ reported against the article as received. What changes:
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -61,6 +63,8 @@ _CHAR_MAP = str.maketrans(
         "\u200a": " ",
         "\u3000": " ",
         "\ufeff": " ",  # byte-order mark left at the start of a feed item
+        "\t": " ",  # a tab inside a line is a space; one opening a line still indents it
+        "\r": "\n",  # a lone carriage return (old Mac line end); CRLF is compacted before (below)
     }
 )
 
@@ -244,18 +248,135 @@ def _realign(original: str, x: int, *, is_start: bool) -> int:
     return min(max(x - shift, orig_start), orig_start + len(words))
 
 
+# --------------------------------------------------------------------------------------------
+# Layout: hard line wraps vs paragraph breaks
+# --------------------------------------------------------------------------------------------
+
+# A hard-wrapped story has short lines: wire copy wraps at ~65-80 columns. A text whose lines are
+# mostly longer than this puts a paragraph on each line, and every line end is a paragraph end.
+MAX_WRAP_COLUMNS = 100
+# ... and many of its lines end inside a sentence (where the wrap fell). One paragraph per line ends
+# nearly every line at a sentence end; 65-column wrapping of news prose ends ~80% of lines mid-sentence.
+MIN_MID_SENTENCE_SHARE = 0.3
+# The fewest lines that show a wrap width (one or two short lines are just short paragraphs).
+MIN_WRAPPED_LINES = 3
+# ... and the narrowest wrap: lines all shorter than this are a list, captions or credits, not prose
+# wrapped to a column (wire copy wraps at 60-80).
+MIN_WRAP_COLUMNS = 40
+_SENTENCE_END_CHARS = frozenset(".!?")
+_CLOSING = frozenset("\"')]\u201d\u2019\u00bb")
+
+
+def _ends_sentence(line: str) -> bool:
+    """The line ends at a sentence end: `.`, `!`, `?`, also behind a closing quote or bracket."""
+    end = line.rstrip()
+    while end and end[-1] in _CLOSING:
+        end = end[:-1]
+    return bool(end) and end[-1] in _SENTENCE_END_CHARS
+
+
+def _is_heading(line: str) -> bool:
+    """An all-capitals line (`BAHIA COCOA REVIEW`, `REUTER`): a headline, section head or sign-off."""
+    letters = [c for c in line if c.isalpha()]
+    return len(letters) >= 2 and all(c.isupper() for c in letters)
+
+
+def join_wrapped_lines(text: str) -> str:
+    """Turn the line ends of hard-wrapped paragraphs into spaces; the result has ``len(text)``
+    characters, so spaCy reads "Nigel\nLawson" as the name "Nigel Lawson" at the same offsets.
+
+    A line end stays a paragraph break when the text is not hard-wrapped (its lines are long, or they
+    end at sentence ends), and at a blank line, before an indented line (wire copy indents each
+    paragraph), before or after an all-capitals heading or sign-off, and - where paragraphs are not
+    indented - after a short line that ends a sentence (the next word would have fitted: a paragraph's
+    last line). A line that ends inside a sentence, or is full to the wrap width, continues.
+    """
+    if text.count("\n") < MIN_WRAPPED_LINES - 1:
+        return text
+    lines = text.split("\n")
+    widths = [len(line.rstrip()) for line in lines if line.strip()]
+    short = [w for w in widths if w <= MAX_WRAP_COLUMNS]
+    if len(short) < MIN_WRAPPED_LINES or len(short) < 0.8 * len(widths):
+        return text
+    wrap_width = max(short)
+    if wrap_width < MIN_WRAP_COLUMNS:
+        return text
+    # the line ends that could be wraps: between two non-blank lines, the second not indented
+    candidates: list[tuple[int, str, str]] = []  # (position of the "\n", line before, line after)
+    pos = 0
+    for before, after in itertools.pairwise(lines):
+        pos += len(before)
+        if before.strip() and after.strip() and not after[0].isspace():
+            candidates.append((pos, before, after))
+        pos += 1
+    if not candidates:
+        return text
+    mid_sentence = sum(1 for _, before, _ in candidates if not _ends_sentence(before))
+    if mid_sentence < MIN_MID_SENTENCE_SHARE * len(candidates):
+        return text
+    indented = any(line[:1].isspace() and line.strip() for line in lines[1:])
+    chars = list(text)
+    for at, before, after in candidates:
+        if _is_heading(before) or _is_heading(after):
+            continue
+        if not indented and _ends_sentence(before):
+            next_word = len(after.split(None, 1)[0])
+            if len(before.rstrip()) + 1 + next_word <= wrap_width:
+                continue  # a short last line: the paragraph ends here
+        chars[at] = " "
+    return "".join(chars)
+
+
+@dataclass(frozen=True, slots=True)
+class Compaction:
+    """A text without the carriage return of each CRLF, and the way back to the original's offsets.
+
+    Every other layout fix keeps the length; CRLF cannot (two characters of line end between two words
+    would reach spaCy as a whitespace token inside "Nigel\r\nLawson"), so its CR is dropped and spans
+    found in the compacted text are mapped back with ``original_span``.
+    """
+
+    text: str
+    removed_at: tuple[int, ...]  # compacted offsets before which one character was removed, ascending
+
+    def original(self, offset: int) -> int:
+        """The original offset of the character at ``offset`` of the compacted text."""
+        return offset + bisect.bisect_right(self.removed_at, offset)
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        if end <= start:
+            return self.original(start), self.original(start)
+        return self.original(start), self.original(end - 1) + 1
+
+
+def compact_line_ends(text: str) -> Compaction | None:
+    """Drop the CR of every CRLF (None when there is none: the usual case costs one search)."""
+    if "\r\n" not in text:
+        return None
+    parts = text.split("\r\n")
+    removed: list[int] = []
+    at = 0
+    for part in parts[:-1]:
+        at += len(part)
+        removed.append(at)  # the "\n" that follows now sits at ``at``; the CR before it is gone
+        at += 1
+    return Compaction("\n".join(parts), tuple(removed))
+
+
 def normalize_wire(text: str) -> str:
     """Clean wire copy for parsing; the result has exactly ``len(text)`` characters.
 
     See the module docstring for what is cleaned. Idempotent: normalising clean text changes nothing.
     """
     clean = text.translate(_CHAR_MAP)
+    # hard wraps become spaces in the output; the furniture below is found on the lines as written
+    joined = join_wrapped_lines(clean)
     chars: list[str] | None = None
 
     def edit() -> list[str]:
         nonlocal chars
         if chars is None:
-            chars = list(clean)
+            chars = list(joined)
         return chars
 
     header_end, header = _header_end(clean)
@@ -273,7 +394,7 @@ def normalize_wire(text: str) -> str:
         for match in _BRACKET.finditer(clean):
             _place_bracket(edit(), clean, match.start(), match.end(), match.group("inner"))
     if chars is None:
-        return clean
+        return joined
     out = "".join(chars)
     assert len(out) == len(text)  # the hard contract; cheap to check
     return out

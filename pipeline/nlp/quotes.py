@@ -34,10 +34,27 @@ QuoteKind = Literal["direct", "mixed", "indirect"]
 
 CONFIG_DIR = config_files()
 
-# Quotation marks: explicit openers/closers, and marks whose role is decided by alternation.
-_OPENERS = {"\u201c": 1, "\u00ab": 1, "\u201e": 1}
-_CLOSERS = {"\u201d": 1, "\u00bb": 1}
-_TOGGLES = {'"': 1, "''": 2, "``": 2}
+# Quotation marks as written: the styles of English (U+201C/U+201D, single U+2018/U+2019), German
+# (U+201E/U+201C, single U+201A/U+2018, and U+00BB/U+00AB), Polish (U+201E/U+201D), French (U+00AB/U+00BB),
+# Swedish (U+201D/U+201D) and plain ASCII (" `` ''). Each mark belongs to a family (a double or a
+# single quotation) and may open, close, or both; which mark closes which opener is in _CLOSES.
+_DOUBLE_MARKS = frozenset('"\u201c\u201d\u201e\u201f\u00ab\u00bb')
+_SINGLE_MARKS = frozenset("\u2018\u2019\u201a")
+_CLOSES = {
+    '"': frozenset('"\u201d\u201c'),
+    "``": frozenset(("''", '"', "\u201d")),
+    "''": frozenset(("''",)),
+    "\u201c": frozenset('\u201d\u201c"'),  # “…” (and “…“ where the feed has one kind of mark)
+    "\u201e": frozenset('\u201c\u201d"'),  # German „…“, Polish „…”
+    "\u201d": frozenset('\u201d"'),  # Swedish ”…”
+    "\u00ab": frozenset("\u00bb"),  # French « »
+    "\u00bb": frozenset("\u00ab\u00bb"),  # German/Danish »…«
+    "\u201a": frozenset("\u2018\u2019"),  # German and Polish single low-9 opener
+    "\u2018": frozenset("\u2019"),  # English single
+}
+# Punctuation that may stand right before an opening mark / right after a closing one.
+_BEFORE_OPENING = frozenset("([{\u2014\u2013-/")
+_AFTER_CLOSING = frozenset(".,;:!?)]}\u2014\u2013-/")
 
 # A quotation shorter than this (in words) is a scare quote or a title unless a cue governs it.
 MIN_ATTRIBUTED_WORDS = 2
@@ -145,64 +162,122 @@ def _paragraphs(text: str) -> list[tuple[int, int]]:
     return out
 
 
-def _marks(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
-    """(position, length, role) of the quotation marks in text[start:end]; role is open/close/toggle."""
-    out: list[tuple[int, int, str]] = []
+@dataclass(frozen=True, slots=True)
+class _Mark:
+    """A quotation mark: where, how long, what it is, and whether it may open and/or close."""
+
+    pos: int
+    length: int
+    mark: str
+    family: Literal["double", "single"]
+    opens: bool
+    closes: bool
+
+
+def _flanking(text: str, pos: int, length: int) -> tuple[bool, bool]:
+    """(may open, may close) by the characters around a mark: an opening mark has a word after it and
+    a space (or opening punctuation) before it; a closing mark the reverse. A mark with words or spaces
+    on both sides may be either."""
+    before = text[pos - 1] if pos > 0 else " "
+    after = text[pos + length] if pos + length < len(text) else " "
+    left = not after.isspace() and (before.isspace() or before in _BEFORE_OPENING)
+    right = not before.isspace() and (after.isspace() or after in _AFTER_CLOSING)
+    if left == right:
+        return True, True
+    return left, right
+
+
+def _marks(text: str, start: int, end: int) -> list[_Mark]:
+    """The quotation marks in text[start:end] (``text`` as written: curly marks keep their role).
+
+    Straight marks take their role from the characters around them (``"`` before a word opens, after
+    one closes); U+2019 inside a word or after one is an apostrophe, and straight ``'`` never pairs (too
+    often an apostrophe).
+    """
+    out: list[_Mark] = []
     i = start
     while i < end:
         ch = text[i]
         pair = text[i : i + 2]
-        if pair in _TOGGLES and len(pair) == 2:
-            out.append((i, 2, "open" if pair == "``" else "toggle"))
+        if pair in ("``", "''"):
+            opens, closes = _flanking(text, i, 2) if pair == "''" else (True, False)
+            out.append(_Mark(i, 2, pair, "double", opens, closes))
             i += 2
             continue
-        if ch in _OPENERS:
-            out.append((i, 1, "open"))
-        elif ch in _CLOSERS:
-            out.append((i, 1, "close"))
-        elif ch in _TOGGLES:
-            out.append((i, 1, "toggle"))
+        if ch in _DOUBLE_MARKS:
+            opens, closes = _flanking(text, i, 1)
+            if ch == "\u201e" or (ch == "\u00ab" and opens):
+                opens, closes = True, False  # „ always opens; « opens unless it closes »...« (German)
+            out.append(_Mark(i, 1, ch, "double", opens, closes))
+        elif ch in _SINGLE_MARKS:
+            opens, closes = _flanking(text, i, 1)
+            after = text[i + 1] if i + 1 < len(text) else " "
+            if ch == "\u2019" and (after.isalnum() or not closes):
+                pass  # an apostrophe: don't, '90s
+            else:
+                out.append(_Mark(i, 1, ch, "single", opens and ch != "\u2019", closes))
         i += 1
     return out
 
 
-def find_quotations(text: str) -> list[Quotation]:
+def _closes(opener: _Mark, mark: _Mark) -> bool:
+    return mark.closes and mark.family == opener.family and mark.mark in _CLOSES.get(opener.mark, ())
+
+
+def find_quotations(text: str, marks: str | None = None) -> list[Quotation]:
     """Pair quotation marks paragraph by paragraph.
 
-    A paragraph that ends inside a quotation continues it when the next paragraph reopens with a
-    quotation mark (news style); otherwise the unclosed quotation is dropped, alone.
+    ``marks`` is the text as written when ``text`` is its normalised copy (same length: curly marks
+    there are straight); the paragraphs are ``text``'s. A paragraph that ends inside a quotation
+    continues it when the next paragraph reopens with a mark of the same kind (news style); otherwise
+    the unclosed quotation is dropped, alone, and never pairs with a mark of a later paragraph. Inside
+    a double quotation single marks are nested quotes, and the reverse.
     """
+    written = marks if marks is not None and len(marks) == len(text) else text
     paragraphs = _paragraphs(text)
     found: list[Quotation] = []
-    # a quotation still open at a paragraph's end: (start, paragraph, finished segments)
-    carried: tuple[int, int, list[tuple[int, int]]] | None = None
+    # a quotation still open at a paragraph's end: (opening mark, paragraph, finished segments)
+    carried: tuple[_Mark, int, list[tuple[int, int]]] | None = None
     for p_index, (p_start, p_end) in enumerate(paragraphs):
-        marks = _marks(text, p_start, p_end)
-        open_at: int | None = None
+        line = text[p_start:p_end]
+        found_marks = _marks(written, p_start, p_end)
+        opener: _Mark | None = None
+        nested: list[_Mark] = []  # quotations open inside the open one
         open_para = p_index
         segments: list[tuple[int, int]] = []
-        first_non_space = p_start + (len(text[p_start:p_end]) - len(text[p_start:p_end].lstrip()))
+        first_non_space = p_start + (len(line) - len(line.lstrip()))
         seg_start = 0
         if carried is not None:
-            if marks and marks[0][0] == first_non_space and marks[0][2] in ("open", "toggle"):
-                open_at, open_para, segments = carried
-                seg_start = marks[0][0]
-                marks = marks[1:]
+            first = found_marks[0] if found_marks else None
+            if first is not None and first.pos == first_non_space and first.family == carried[0].family:
+                opener, open_para, segments = carried
+                seg_start = first.pos
+                found_marks = found_marks[1:]
             carried = None
-        for pos, length, role in marks:
-            if open_at is None:
-                if role in ("open", "toggle"):
-                    open_at, open_para, segments, seg_start = pos, p_index, [], pos
+        for mark in found_marks:
+            if opener is None:
+                if mark.opens:
+                    opener, open_para, segments, seg_start = mark, p_index, [], mark.pos
+                    nested = []
                 # a stray closer: ignore it
-            elif role in ("close", "toggle"):
-                segments.append((seg_start, pos + length))
-                found.append(Quotation(open_at, pos + length, open_para, len(segments) > 1, tuple(segments)))
-                open_at = None
-            else:  # a second opener while open: the earlier quotation was never closed; drop it
-                open_at, open_para, segments, seg_start = pos, p_index, [], pos
-        if open_at is not None:
-            end = p_start + len(text[p_start:p_end].rstrip())
-            carried = (open_at, open_para, [*segments, (seg_start, end)])
+            elif nested and _closes(nested[-1], mark):
+                nested.pop()
+            elif mark.opens and not mark.closes and mark.family == opener.family and mark.mark != opener.mark:
+                nested.append(mark)  # `"... an episode of “Shark Tank.” But ..."`: another style nests
+            elif _closes(opener, mark):
+                end = mark.pos + mark.length
+                segments.append((seg_start, end))
+                found.append(Quotation(opener.pos, end, open_para, len(segments) > 1, tuple(segments)))
+                opener = None
+            elif mark.opens and (mark.family == opener.family or mark.family == "double"):
+                # a second opener while open: the earlier quotation was never closed; drop it (a
+                # double mark inside a single quotation: that one was an apostrophe or a stray mark)
+                opener, open_para, segments, seg_start = mark, p_index, [], mark.pos
+                nested = []
+            # else: a quotation nested in the open one (single marks in a double quotation), or a stray
+        if opener is not None:
+            end = p_start + len(line.rstrip())
+            carried = (opener, open_para, [*segments, (seg_start, end)])
     return found
 
 
