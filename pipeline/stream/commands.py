@@ -11,12 +11,14 @@ import logging
 import signal
 import sys
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
+
+_T = TypeVar("_T")
 
 if TYPE_CHECKING:
     from pipeline.models import Rejected
@@ -65,6 +67,32 @@ def _stderr(line: str) -> None:
     typer.echo(line, err=True)
 
 
+async def _until_answered(
+    call: Callable[[], Awaitable[_T]],
+    errors: tuple[type[BaseException], ...],
+    down: str,
+    deadline: float,
+    wait: float,
+    notice: Callable[[str], None],
+) -> _T:
+    """``call()`` retried every 2 s while it raises ``errors``: the first failure is named once through
+    ``notice`` (``down`` names the service and the fix), later ones are quiet; past ``deadline`` it is a
+    ``TransientError`` with the last error."""
+    from pipeline.errors import TransientError
+
+    noticed = False
+    while True:
+        try:
+            return await call()
+        except errors as exc:
+            if time.monotonic() > deadline:
+                raise TransientError(f"{down} (no answer for {wait:.0f} s: {exc!r})") from exc
+            if not noticed:
+                notice(f"{down}; retrying for up to {wait:.0f} s")
+                noticed = True
+            await asyncio.sleep(2.0)
+
+
 async def ensure_all(
     settings: Settings, wait: float = STARTUP_WAIT_SECONDS, notice: Callable[[str], None] = _stderr
 ) -> list[str]:
@@ -83,39 +111,19 @@ async def ensure_all(
     from pipeline.urls import redact_url
 
     deadline = time.monotonic() + wait
-    lines: list[str] = []
     kafka_down = service_down("Kafka", redact_url(settings.kafka_bootstrap), "QUOTEWIRE_KAFKA_BOOTSTRAP")
     es_down = service_down("Elasticsearch", redact_url(settings.es_url), "QUOTEWIRE_ES_URL")
-    waiting = f"; retrying for up to {wait:.0f} s"
     with held_back("aiokafka", "kafka", "elastic_transport"):
-        noticed = False
-        while True:
-            try:
-                topics = await ensure_topics(settings)
-                break
-            except (KafkaError, OSError) as exc:
-                if time.monotonic() > deadline:
-                    raise TransientError(f"{kafka_down} (no answer for {wait:.0f} s: {exc!r})") from exc
-                if not noticed:
-                    notice(kafka_down + waiting)
-                    noticed = True
-                await asyncio.sleep(2.0)
-        lines += [f"topic {name}: {state}" for name, state in topics.items()]
+        topics = await _until_answered(
+            lambda: ensure_topics(settings), (KafkaError, OSError), kafka_down, deadline, wait, notice
+        )
+        lines = [f"topic {name}: {state}" for name, state in topics.items()]
         lines += await _check_limits(settings)
         client = make_async_client(settings)
-        noticed = False
         try:
-            while True:
-                try:
-                    statuses = await ensure_indices(client, settings)
-                    break
-                except TransientError as exc:
-                    if time.monotonic() > deadline:
-                        raise TransientError(f"{es_down} (no answer for {wait:.0f} s: {exc})") from exc
-                    if not noticed:
-                        notice(es_down + waiting)
-                        noticed = True
-                    await asyncio.sleep(2.0)
+            statuses = await _until_answered(
+                lambda: ensure_indices(client, settings), (TransientError,), es_down, deadline, wait, notice
+            )
         finally:
             await client.close()
     for s in statuses:
