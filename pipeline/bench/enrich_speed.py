@@ -12,26 +12,11 @@ articles/s for both and the ratio; the target is enrichment >= 0.8x bare spaCy.
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from pathlib import Path
 
-from pipeline.settings import PROJECT_ROOT, load_settings
-
-CORPORA = PROJECT_ROOT.parent / "shared" / "data" / "corpora"
-
-
-def _sample(path: Path, n: int) -> list[dict[str, object]]:
-    out: list[dict[str, object]] = []
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                rec = json.loads(line)
-                if str(rec.get("text") or "").strip():
-                    out.append(rec)
-            if len(out) >= n:
-                break
-    return out
+from pipeline.bench.corpora import CORPORA, read_records
+from pipeline.settings import load_settings
 
 
 def measure(corpus: Path, n: int, batch_size: int, rounds: int) -> dict[str, float]:
@@ -40,7 +25,7 @@ def measure(corpus: Path, n: int, batch_size: int, rounds: int) -> dict[str, flo
 
     enricher = Enricher.load(load_settings())
     nlp = enricher.nlp
-    records = _sample(corpus, n)
+    records = read_records(corpus, n, with_text=True)
     # id and text only: the corpora's own date formats are not the contract's
     articles = [Article(id=str(r["id"]), text=str(r["text"])) for r in records]
     texts = [a.text for a in articles]

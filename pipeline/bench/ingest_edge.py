@@ -11,28 +11,13 @@ language detector alone (after the detector's one-off model load, which is timed
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from collections import Counter
-from pathlib import Path
 
+from pipeline.bench.corpora import CORPORA, read_records
 from pipeline.errors import BadArticle
 from pipeline.ingest.decode import DATE_WARNING, decode_object
 from pipeline.ingest.language import detect_language
-from pipeline.settings import PROJECT_ROOT
-
-CORPORA = PROJECT_ROOT.parent / "shared" / "data" / "corpora"
-
-
-def _objects(path: Path, n: int) -> list[dict[str, object]]:
-    out: list[dict[str, object]] = []
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                out.append(json.loads(line))
-            if n and len(out) >= n:
-                break
-    return out
 
 
 def main() -> None:
@@ -43,7 +28,7 @@ def main() -> None:
     detect_language("A first sentence loads the model once, as a worker process does.")
     print(f"language model load: {time.perf_counter() - started:.2f} s")
     for path in sorted(CORPORA.glob("*.jsonl")):
-        objects = _objects(path, args.articles)
+        objects = read_records(path, args.articles)
         started = time.perf_counter()
         results = [decode_object(obj, 200_000) for obj in objects]
         decode_s = time.perf_counter() - started

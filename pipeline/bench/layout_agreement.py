@@ -20,14 +20,13 @@ of the longer of the two spans. Agreement = 2 x agreeing / (quotes of A + quotes
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import re
 from pathlib import Path
 
-from pipeline.settings import PROJECT_ROOT, load_settings
+from pipeline.bench.corpora import CORPORA, read_records
+from pipeline.settings import load_settings
 
-CORPORA = PROJECT_ROOT.parent / "shared" / "data" / "corpora"
 # A line end inside a paragraph: after a non-blank line, before a line that starts with a word.
 _WRAP = re.compile(r"(?<=\S)[ \t]*\n(?=\S)")
 
@@ -55,8 +54,7 @@ def wrap_lines(text: str, width: int) -> str:
 
 
 def _sample(path: Path, n: int, seed: int) -> list[dict[str, str]]:
-    records = [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
-    records = [r for r in records if str(r.get("text") or "").strip()]
+    records = read_records(path, with_text=True)
     return random.Random(seed).sample(records, min(n, len(records)))
 
 
